@@ -1,0 +1,67 @@
+#pragma once
+
+#include "exportheader.h"
+#include "model/expected.h"
+#include "store/messagestore.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <functional>
+
+namespace fdd {
+
+// The outcome of importing one export file: all of it, or none of it.
+struct FileImport
+{
+    QString path;
+    qint64 inserted = 0;
+    qint64 skipped = 0;
+    ExportHeader header;
+    std::optional<Error> error; // set when nothing of this file was stored
+};
+
+// Streams DiscordChatExporter exports into a store, one transaction per file.
+class Importer
+{
+public:
+    struct Progress
+    {
+        int fileIndex = 0;  // 0-based, into the list of files
+        int fileCount = 0;
+        QString path;
+        qint64 bytesDone = 0;  // over all files
+        qint64 bytesTotal = 0;
+    };
+    using ProgressHandler = std::function<void(const Progress &)>;
+
+    explicit Importer(MessageStore &store) : m_store(store) {}
+
+    void setProgressHandler(ProgressHandler handler) { m_progress = std::move(handler); }
+    void setCancelFlag(const std::atomic_bool *cancel) { m_cancel = cancel; }
+    void setBatchSize(int size) { m_batchSize = size; }
+
+    // The export files a list of files and folders names: folders are searched
+    // recursively for *.json, in name order. Unreadable paths are errors.
+    static Expected<QStringList> collectFiles(const QStringList &paths);
+
+    // Called as each file ends; returning false stops before the next file.
+    using FileDoneHandler = std::function<bool(const FileImport &)>;
+
+    FileImport importFile(const QString &path);
+    QList<FileImport> importFiles(const QStringList &files, const FileDoneHandler &onFileDone = {});
+
+private:
+    FileImport importOne(const QString &path, qint64 bytesBefore);
+
+    MessageStore &m_store;
+    ProgressHandler m_progress;
+    const std::atomic_bool *m_cancel = nullptr;
+    int m_batchSize = 5000;
+    int m_fileIndex = 0;
+    int m_fileCount = 1;
+    qint64 m_bytesTotal = 0;
+};
+
+} // namespace fdd

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "message.h"
+
+#include <QList>
+
+namespace fdd {
+
+struct SearchPage
+{
+    QList<Message> messages;
+    qint64 totalCount = 0;
+    int page = 1;
+    int pageSize = 0;
+    qint64 elapsedMs = 0;
+    bool cacheHit = false;
+
+    int totalPages() const
+    {
+        return pageSize > 0 ? int((totalCount + pageSize - 1) / pageSize) : (totalCount > 0 ? 1 : 0);
+    }
+};
+
+// A message in its conversation: up to N neighbours of its channel on each side,
+// oldest first.
+struct MessageContext
+{
+    QList<Message> before;
+    Message message;
+    QList<Message> after;
+};
+
+} // namespace fdd
