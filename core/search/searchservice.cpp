@@ -1,0 +1,71 @@
+#include "searchservice.h"
+
+#include <QElapsedTimer>
+#include <QRegularExpression>
+
+namespace fdd {
+
+SearchService::SearchService(std::shared_ptr<MessageStore> store) : m_store(std::move(store)) {}
+
+Expected<QDate> SearchService::parseDate(const QString &text, const QString &what)
+{
+    static const QRegularExpression shape(QStringLiteral("^\\d{4}-\\d{2}-\\d{2}$"));
+    const QString t = text.trimmed();
+    const QDate date = shape.match(t).hasMatch() ? QDate::fromString(t, Qt::ISODate) : QDate();
+    if (!date.isValid())
+        return Error::badInput(QStringLiteral("The %1 \"%2\" is not a date: write it as YYYY-MM-DD, for example 2024-04-26.")
+                                   .arg(what, t.left(40)));
+    return date;
+}
+
+Expected<SearchRequest> SearchService::validate(SearchRequest r)
+{
+    r.text = r.text.trimmed();
+    if (r.kind != SearchRequest::Kind::Date) {
+        if (r.text.isEmpty())
+            return Error::badInput(QStringLiteral("The search term is empty: enter 1 to %1 characters.")
+                                       .arg(SearchRequest::MaxTermLength));
+        const qsizetype length = r.text.toUcs4().size();
+        if (length > SearchRequest::MaxTermLength)
+            return Error::badInput(QStringLiteral("The search term is %1 characters long; the limit is %2.")
+                                       .arg(length).arg(SearchRequest::MaxTermLength));
+    } else if (!r.startDate.isValid() || !r.endDate.isValid()) {
+        return Error::badInput(QStringLiteral("A date search needs both a start date and an end date (YYYY-MM-DD)."));
+    }
+    if (r.startDate.isValid() && r.endDate.isValid() && r.startDate > r.endDate)
+        return Error::badInput(QStringLiteral("The start date %1 is after the end date %2.")
+                                   .arg(r.startDate.toString(Qt::ISODate), r.endDate.toString(Qt::ISODate)));
+    if (r.kind != SearchRequest::Kind::All) {
+        if (r.page < 1)
+            return Error::badInput(QStringLiteral("The page must be 1 or more; %1 was asked for.").arg(r.page));
+        if (r.pageSize < 1 || r.pageSize > SearchRequest::MaxPageSize)
+            return Error::badInput(QStringLiteral("The page size must be between 1 and %1; %2 was asked for.")
+                                       .arg(SearchRequest::MaxPageSize).arg(r.pageSize));
+        // Past this, OFFSET overflows and no archive has that many pages.
+        if (r.offset() > std::numeric_limits<int>::max())
+            return Error::badInput(QStringLiteral("The page %1 is past the end of any archive.").arg(r.page));
+    }
+    return r;
+}
+
+Expected<SearchPage> SearchService::search(SearchRequest request) const
+{
+    Expected<SearchRequest> valid = validate(std::move(request));
+    if (!valid)
+        return valid.error();
+    QElapsedTimer timer;
+    timer.start();
+    Expected<SearchPage> page = m_store->search(*valid);
+    if (page)
+        page->elapsedMs = timer.elapsed();
+    return page;
+}
+
+Expected<MessageContext> SearchService::context(Snowflake messageId, int before, int after) const
+{
+    if (before < 0 || before > MaxContext || after < 0 || after > MaxContext)
+        return Error::badInput(QStringLiteral("The context must be between 0 and %1 messages on each side.").arg(MaxContext));
+    return m_store->context(messageId, before, after);
+}
+
+} // namespace fdd

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "model/expected.h"
+#include "model/searchpage.h"
+#include "model/searchrequest.h"
+#include "store/messagestore.h"
+
+#include <memory>
+
+namespace fdd {
+
+// The one way into searching: validates and normalises a request, then asks
+// the store. The GUI, the CLI and the REST server all come through here.
+class SearchService
+{
+public:
+    explicit SearchService(std::shared_ptr<MessageStore> store);
+
+    MessageStore &store() const { return *m_store; }
+
+    Expected<SearchPage> search(SearchRequest request) const;
+    Expected<MessageContext> context(Snowflake messageId, int before, int after) const;
+
+    // Trims the term and checks every limit of API.md; the sentence says what to fix.
+    static Expected<SearchRequest> validate(SearchRequest request);
+    // "YYYY-MM-DD", or a sentence naming what was given and what is expected.
+    static Expected<QDate> parseDate(const QString &text, const QString &what);
+
+    static constexpr int MaxContext = 20;
+
+private:
+    std::shared_ptr<MessageStore> m_store;
+};
+
+} // namespace fdd

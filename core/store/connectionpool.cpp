@@ -1,0 +1,89 @@
+#include "connectionpool.h"
+
+#include <QSqlError>
+#include <QStringList>
+
+#include <atomic>
+
+namespace fdd {
+
+namespace {
+
+std::atomic<quint64> nextPoolId{1};
+
+// Connections opened by this thread; removed in this thread when it ends
+// (thread_local destructors run before static ones, so before Qt SQL's own).
+struct ThreadConnections
+{
+    QStringList names;
+    ~ThreadConnections()
+    {
+        for (const QString &name : std::as_const(names))
+            QSqlDatabase::removeDatabase(name);
+    }
+};
+
+thread_local ThreadConnections threadConnections;
+
+} // namespace
+
+ConnectionPool::ConnectionPool(QString driver, Configure configure, AfterOpen afterOpen)
+    : m_driver(std::move(driver))
+    , m_prefix(QStringLiteral("fdd-%1-").arg(nextPoolId.fetch_add(1)))
+    , m_configure(std::move(configure))
+    , m_afterOpen(std::move(afterOpen))
+{
+}
+
+ConnectionPool::~ConnectionPool()
+{
+    discard();
+}
+
+QString ConnectionPool::connectionName() const
+{
+    // One name per pool per thread; the counter makes names unique per thread
+    // object, even when the OS reuses a thread id.
+    static std::atomic<quint64> nextThreadId{1};
+    thread_local const quint64 threadId = nextThreadId.fetch_add(1);
+    return m_prefix + QString::number(threadId);
+}
+
+Expected<QSqlDatabase> ConnectionPool::database()
+{
+    const QString name = connectionName();
+    QSqlDatabase db;
+    if (QSqlDatabase::contains(name)) {
+        db = QSqlDatabase::database(name, /*open=*/false);
+        if (db.isOpen())
+            return db;
+    } else {
+        db = QSqlDatabase::addDatabase(m_driver, name);
+        threadConnections.names.append(name);
+        m_configure(db);
+    }
+    if (!db.open()) {
+        const QString why = db.lastError().text().trimmed();
+        db = {};
+        discard();
+        return Error::unavailable(why);
+    }
+    if (m_afterOpen) {
+        Expected<void> ready = m_afterOpen(db);
+        if (!ready) {
+            db = {};
+            discard();
+            return ready.error();
+        }
+    }
+    return db;
+}
+
+void ConnectionPool::discard()
+{
+    const QString name = connectionName();
+    if (threadConnections.names.removeOne(name))
+        QSqlDatabase::removeDatabase(name);
+}
+
+} // namespace fdd

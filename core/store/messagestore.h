@@ -1,0 +1,60 @@
+#pragma once
+
+#include "model/channel.h"
+#include "model/expected.h"
+#include "model/searchpage.h"
+#include "model/searchrequest.h"
+
+#include <QList>
+#include <QString>
+
+#include <memory>
+
+namespace fdd {
+
+struct IngestResult
+{
+    qint64 inserted = 0;
+    qint64 skipped = 0; // already in the store
+};
+
+struct StoreStats
+{
+    qint64 messages = 0;
+    qint64 channels = 0;
+    qint64 guilds = 0;
+    qint64 oldestMs = 0;
+    qint64 newestMs = 0;
+};
+
+// One all-or-nothing import, usually one export file. Destroying it without
+// commit() rolls everything back.
+class IngestSession
+{
+public:
+    virtual ~IngestSession() = default;
+    virtual Expected<void> addChannel(const Guild &guild, const Channel &channel) = 0;
+    virtual Expected<void> addMessages(const QList<Message> &messages) = 0;
+    virtual Expected<IngestResult> commit() = 0;
+};
+
+// Where messages live. Every implementation passes the same conformance suite.
+// Methods may be called from any thread; each thread gets its own connection.
+class MessageStore
+{
+public:
+    virtual ~MessageStore() = default;
+
+    virtual QString name() const = 0;       // "postgres", "sqlite", "es"
+    virtual QString location() const = 0;  // where, without secrets, for messages to the user
+
+    virtual Expected<void> migrate() = 0;
+    virtual Expected<std::unique_ptr<IngestSession>> beginIngest() = 0;
+    virtual Expected<SearchPage> search(const SearchRequest &request) = 0;
+    virtual Expected<MessageContext> context(Snowflake messageId, int before, int after) = 0;
+    virtual Expected<QList<Channel>> channels() = 0;
+    virtual Expected<QList<Guild>> guilds() = 0;
+    virtual Expected<StoreStats> stats() = 0;
+};
+
+} // namespace fdd

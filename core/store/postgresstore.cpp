@@ -1,0 +1,686 @@
+#include "postgresstore.h"
+
+#include "dce/dcetime.h"
+
+#include <QLoggingCategory>
+#include <QSet>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+// As the QPSQL driver declares it, so that its handle() can be unwrapped.
+Q_DECLARE_OPAQUE_POINTER(PGconn *)
+Q_DECLARE_METATYPE(PGconn *)
+
+Q_LOGGING_CATEGORY(lcPostgres, "fdd.store.postgres")
+
+namespace fdd {
+
+namespace {
+
+// Each migration is applied once, in order, in one transaction; the number of
+// the last one applied is kept in schema_version.
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> all = {
+        // 1: the archive
+        {
+            QStringLiteral("CREATE EXTENSION IF NOT EXISTS pg_trgm"),
+            QStringLiteral("CREATE TABLE guilds ("
+                           " guild_id bigint PRIMARY KEY,"
+                           " name text NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE TABLE channels ("
+                           " channel_id bigint PRIMARY KEY,"
+                           " guild_id bigint NOT NULL,"
+                           " name text NOT NULL DEFAULT '',"
+                           " category text NOT NULL DEFAULT '',"
+                           " type text NOT NULL DEFAULT '',"
+                           " topic text NOT NULL DEFAULT '',"
+                           " last_message_id bigint NOT NULL DEFAULT 0,"
+                           " message_count bigint NOT NULL DEFAULT 0,"
+                           " updated_at timestamptz NOT NULL DEFAULT now())"),
+            QStringLiteral("CREATE TABLE discord_chats ("
+                           " message_id bigint NOT NULL,"
+                           " channel_id bigint NOT NULL,"
+                           " guild_id bigint NOT NULL,"
+                           " author_id bigint NOT NULL,"
+                           " author_name text NOT NULL,"
+                           " \"timestamp\" timestamptz NOT NULL,"
+                           " message_date date NOT NULL,"
+                           " content text NOT NULL,"
+                           " reply_to_id bigint,"
+                           " attachment_count integer NOT NULL DEFAULT 0,"
+                           " embed_count integer NOT NULL DEFAULT 0,"
+                           " reaction_count integer NOT NULL DEFAULT 0,"
+                           " edited_at timestamptz,"
+                           " content_tsvector tsvector GENERATED ALWAYS AS (to_tsvector('english', content)) STORED,"
+                           " PRIMARY KEY (message_id, message_date)"
+                           ") PARTITION BY RANGE (message_date)"),
+            QStringLiteral("CREATE TABLE discord_chats_default PARTITION OF discord_chats DEFAULT"),
+            QStringLiteral("CREATE INDEX discord_chats_tsv_idx ON discord_chats USING gin (content_tsvector)"),
+            QStringLiteral("CREATE INDEX discord_chats_trgm_idx ON discord_chats USING gin (content gin_trgm_ops)"),
+            QStringLiteral("CREATE INDEX discord_chats_date_idx ON discord_chats (message_date)"),
+            QStringLiteral("CREATE INDEX discord_chats_channel_ts_idx ON discord_chats (channel_id, \"timestamp\", message_id)"),
+            // Monthly partitions are made on demand by the importer. The
+            // advisory lock serialises concurrent imports creating the same one.
+            QStringLiteral(
+                "CREATE FUNCTION fdd_ensure_month_partition(day date) RETURNS void LANGUAGE plpgsql AS $fn$\n"
+                "DECLARE\n"
+                "  first date := date_trunc('month', day)::date;\n"
+                "  part text := 'discord_chats_p' || to_char(first, 'YYYYMM');\n"
+                "BEGIN\n"
+                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
+                "  PERFORM pg_advisory_xact_lock(hashtext('fdd_ensure_month_partition'));\n"
+                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
+                "  EXECUTE format('CREATE TABLE %I PARTITION OF discord_chats FOR VALUES FROM (%L) TO (%L)',\n"
+                "                 part, first, (first + interval '1 month')::date);\n"
+                "END\n"
+                "$fn$"),
+        },
+    };
+    return all;
+}
+
+constexpr auto selectColumns =
+    "message_id, channel_id, guild_id, author_id, author_name,"
+    " CAST(extract(epoch FROM \"timestamp\") * 1000 AS bigint), content, COALESCE(reply_to_id, 0),"
+    " attachment_count, embed_count, reaction_count,"
+    " COALESCE(CAST(extract(epoch FROM edited_at) * 1000 AS bigint), 0)";
+
+constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
+
+Message readMessage(const QSqlQuery &q)
+{
+    Message m;
+    m.id = q.value(0).toULongLong();
+    m.channelId = q.value(1).toULongLong();
+    m.guildId = q.value(2).toULongLong();
+    m.authorId = q.value(3).toULongLong();
+    m.authorName = q.value(4).toString();
+    m.timestampMs = q.value(5).toLongLong();
+    m.content = q.value(6).toString();
+    m.replyToId = q.value(7).toULongLong();
+    m.attachmentCount = q.value(8).toInt();
+    m.embedCount = q.value(9).toInt();
+    m.reactionCount = q.value(10).toInt();
+    m.editedMs = q.value(11).toLongLong();
+    return m;
+}
+
+QString likePattern(const QString &term)
+{
+    QString escaped;
+    escaped.reserve(term.size() + 8);
+    escaped += QLatin1Char('%');
+    for (const QChar c : term) {
+        if (c == u'\\' || c == u'%' || c == u'_')
+            escaped += QLatin1Char('\\');
+        escaped += c;
+    }
+    escaped += QLatin1Char('%');
+    return escaped;
+}
+
+// The WHERE clause of a search, from fixed fragments; every value is bound.
+struct Where
+{
+    QString sql;
+    QVariantList binds;
+};
+
+Where whereFor(const SearchRequest &r)
+{
+    QStringList clauses;
+    Where w;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
+        clauses << QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)");
+        w.binds << r.text;
+    }
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
+        clauses << QStringLiteral("content ILIKE ? ESCAPE '\\'");
+        w.binds << likePattern(r.text);
+    }
+    if (r.startDate.isValid()) {
+        clauses << QStringLiteral("message_date >= ?");
+        w.binds << r.startDate;
+    }
+    if (r.endDate.isValid()) {
+        clauses << QStringLiteral("message_date <= ?");
+        w.binds << r.endDate;
+    }
+    if (r.channelId) {
+        clauses << QStringLiteral("channel_id = ?");
+        w.binds << qint64(r.channelId);
+    }
+    if (r.authorId) {
+        clauses << QStringLiteral("author_id = ?");
+        w.binds << qint64(r.authorId);
+    }
+    w.sql = clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
+    return w;
+}
+
+// Qt binds a null QString as NULL; the archive keeps "unknown" as ''.
+QString nonNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
+PGconn *nativeHandle(const QSqlDatabase &db)
+{
+    const QVariant v = db.driver()->handle();
+    if (v.metaType() == QMetaType::fromType<PGconn *>())
+        return *static_cast<PGconn *const *>(v.constData());
+    return nullptr;
+}
+
+void appendText(std::string &out, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    for (const char c : utf8) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out.push_back(c);
+        }
+    }
+}
+
+template<typename Int>
+void appendInt(std::string &out, Int v)
+{
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+
+class PostgresIngestSession final : public IngestSession
+{
+public:
+    PostgresIngestSession(PostgresStore *store, QSqlDatabase db) : m_store(store), m_db(std::move(db)) {}
+
+    ~PostgresIngestSession() override
+    {
+        if (m_open)
+            rollback();
+    }
+
+    Expected<void> start()
+    {
+        if (!m_db.transaction())
+            return m_store->failure(m_db, QStringLiteral("start a transaction"), m_db.lastError().text());
+        m_open = true;
+        QSqlQuery q(m_db);
+        if (!q.exec(QStringLiteral("CREATE TEMP TABLE fdd_staging ("
+                                   " message_id bigint, channel_id bigint, guild_id bigint, author_id bigint,"
+                                   " author_name text, \"timestamp\" timestamptz, message_date date, content text,"
+                                   " reply_to_id bigint, attachment_count integer, embed_count integer,"
+                                   " reaction_count integer, edited_at timestamptz) ON COMMIT DROP")))
+            return m_store->failure(m_db, QStringLiteral("create the staging table"), q.lastError().text());
+        return {};
+    }
+
+    Expected<void> addChannel(const Guild &guild, const Channel &channel) override
+    {
+        m_guild = guild;
+        m_channel = channel;
+        m_haveChannel = true;
+        return {};
+    }
+
+    Expected<void> addMessages(const QList<Message> &messages) override
+    {
+        if (messages.isEmpty())
+            return {};
+        if (!m_copying) {
+            Expected<void> begun = beginCopy();
+            if (!begun)
+                return begun;
+        }
+        m_buffer.clear();
+        for (const Message &m : messages) {
+            PostgresStore::appendCopyRow(m_buffer, m);
+            m_lastMessageId = std::max(m_lastMessageId, m.id);
+            m_months.insert(m.timestampMs >= 0 ? m.timestampMs / 86400000 : (m.timestampMs + 1) / 86400000 - 1);
+        }
+        if (PQputCopyData(m_conn, m_buffer.data(), int(m_buffer.size())) != 1)
+            return m_store->failure(m_db, QStringLiteral("send messages"), QString::fromUtf8(PQerrorMessage(m_conn)));
+        return {};
+    }
+
+    Expected<IngestResult> commit() override
+    {
+        qint64 staged = 0;
+        if (m_copying) {
+            m_copying = false;
+            if (PQputCopyEnd(m_conn, nullptr) != 1)
+                return m_store->failure(m_db, QStringLiteral("finish sending messages"), QString::fromUtf8(PQerrorMessage(m_conn)));
+            PGresult *res;
+            QString error;
+            while ((res = PQgetResult(m_conn))) {
+                if (PQresultStatus(res) == PGRES_COMMAND_OK)
+                    staged = QByteArray(PQcmdTuples(res)).toLongLong();
+                else
+                    error = QString::fromUtf8(PQresultErrorMessage(res)).trimmed();
+                PQclear(res);
+            }
+            if (!error.isEmpty())
+                return m_store->failure(m_db, QStringLiteral("copy messages"), error);
+        }
+
+        QSqlQuery q(m_db);
+        // Partitions for every month of the file, before the rows arrive.
+        QSet<QDate> months;
+        for (const qint64 day : std::as_const(m_months)) {
+            const QDate d = QDate(1970, 1, 1).addDays(day);
+            months.insert(QDate(d.year(), d.month(), 1));
+        }
+        if (!q.prepare(QStringLiteral("SELECT fdd_ensure_month_partition(?)")))
+            return m_store->failure(m_db, QStringLiteral("prepare partitions"), q.lastError().text());
+        for (const QDate &month : std::as_const(months)) {
+            q.addBindValue(month);
+            if (!q.exec())
+                return m_store->failure(m_db, QStringLiteral("create a monthly partition"), q.lastError().text());
+        }
+
+        IngestResult result;
+        if (staged > 0) {
+            if (!q.exec(QStringLiteral("INSERT INTO discord_chats (%1) SELECT %1 FROM fdd_staging ON CONFLICT DO NOTHING")
+                            .arg(PostgresStore::copyColumns())))
+                return m_store->failure(m_db, QStringLiteral("store messages"), q.lastError().text());
+            result.inserted = q.numRowsAffected();
+            result.skipped = staged - result.inserted;
+        }
+
+        if (m_haveChannel) {
+            q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
+                                     " ON CONFLICT (guild_id) DO UPDATE SET name = EXCLUDED.name"));
+            q.addBindValue(qint64(m_guild.id));
+            q.addBindValue(nonNull(m_guild.name));
+            if (!q.exec())
+                return m_store->failure(m_db, QStringLiteral("store the guild"), q.lastError().text());
+            q.prepare(QStringLiteral(
+                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel_id) DO UPDATE SET guild_id = EXCLUDED.guild_id, name = EXCLUDED.name,"
+                " category = EXCLUDED.category, type = EXCLUDED.type, topic = EXCLUDED.topic,"
+                " last_message_id = GREATEST(channels.last_message_id, EXCLUDED.last_message_id),"
+                " message_count = channels.message_count + EXCLUDED.message_count, updated_at = now()"));
+            q.addBindValue(qint64(m_channel.id));
+            q.addBindValue(qint64(m_guild.id));
+            q.addBindValue(nonNull(m_channel.name));
+            q.addBindValue(nonNull(m_channel.category));
+            q.addBindValue(nonNull(m_channel.type));
+            q.addBindValue(nonNull(m_channel.topic));
+            q.addBindValue(qint64(m_lastMessageId));
+            q.addBindValue(result.inserted);
+            if (!q.exec())
+                return m_store->failure(m_db, QStringLiteral("store the channel"), q.lastError().text());
+        }
+        q.finish();
+        if (!m_db.commit())
+            return m_store->failure(m_db, QStringLiteral("commit the import"), m_db.lastError().text());
+        m_open = false;
+        return result;
+    }
+
+private:
+    Expected<void> beginCopy()
+    {
+        m_conn = nativeHandle(m_db);
+        if (!m_conn)
+            return Error::internal(QStringLiteral("The PostgreSQL driver does not expose its connection for COPY."));
+        PGresult *res = PQexec(m_conn, QStringLiteral("COPY fdd_staging (%1) FROM STDIN").arg(PostgresStore::copyColumns()).toUtf8().constData());
+        const bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+        const QString error = QString::fromUtf8(PQresultErrorMessage(res)).trimmed();
+        PQclear(res);
+        if (!ok)
+            return m_store->failure(m_db, QStringLiteral("start copying messages"), error);
+        m_copying = true;
+        return {};
+    }
+
+    void rollback()
+    {
+        if (m_copying) {
+            PQputCopyEnd(m_conn, "import abandoned");
+            while (PGresult *res = PQgetResult(m_conn))
+                PQclear(res);
+            m_copying = false;
+        }
+        m_db.rollback();
+        m_open = false;
+    }
+
+    PostgresStore *m_store;
+    QSqlDatabase m_db;
+    PGconn *m_conn = nullptr;
+    bool m_open = false;
+    bool m_copying = false;
+    bool m_haveChannel = false;
+    Guild m_guild;
+    Channel m_channel;
+    Snowflake m_lastMessageId = 0;
+    QSet<qint64> m_months; // days since the epoch of each distinct message day
+    std::string m_buffer;
+};
+
+// ---------------------------------------------------------------------------
+
+PostgresStore::PostgresStore(const DatabaseUrl &url)
+    : m_url(url)
+    , m_pool(QStringLiteral("QPSQL"), [url](QSqlDatabase &db) {
+        db.setHostName(url.host);
+        db.setPort(url.port);
+        db.setUserName(url.user);
+        db.setPassword(url.password);
+        db.setDatabaseName(url.database);
+        QString options = url.options;
+        if (!options.contains(QLatin1String("connect_timeout")))
+            options += (options.isEmpty() ? QString() : QStringLiteral(";")) + QStringLiteral("connect_timeout=5");
+        db.setConnectOptions(options);
+    })
+{
+}
+
+PostgresStore::~PostgresStore() = default;
+
+int PostgresStore::schemaVersion()
+{
+    return int(migrations().size());
+}
+
+QString PostgresStore::copyColumns()
+{
+    return QStringLiteral("message_id, channel_id, guild_id, author_id, author_name, \"timestamp\", message_date,"
+                          " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at");
+}
+
+void PostgresStore::appendCopyRow(std::string &out, const Message &m)
+{
+    appendInt(out, qint64(m.id));
+    out.push_back('\t');
+    appendInt(out, qint64(m.channelId));
+    out.push_back('\t');
+    appendInt(out, qint64(m.guildId));
+    out.push_back('\t');
+    appendInt(out, qint64(m.authorId));
+    out.push_back('\t');
+    appendText(out, m.authorName);
+    out.push_back('\t');
+    dcetime::appendIsoUtc(out, m.timestampMs);
+    out.push_back('\t');
+    dcetime::appendIsoDate(out, m.timestampMs);
+    out.push_back('\t');
+    appendText(out, m.content);
+    out.push_back('\t');
+    if (m.replyToId)
+        appendInt(out, qint64(m.replyToId));
+    else
+        out += "\\N";
+    out.push_back('\t');
+    appendInt(out, m.attachmentCount);
+    out.push_back('\t');
+    appendInt(out, m.embedCount);
+    out.push_back('\t');
+    appendInt(out, m.reactionCount);
+    out.push_back('\t');
+    if (m.editedMs)
+        dcetime::appendIsoUtc(out, m.editedMs);
+    else
+        out += "\\N";
+    out.push_back('\n');
+}
+
+Expected<QSqlDatabase> PostgresStore::database()
+{
+    Expected<QSqlDatabase> db = m_pool.database();
+    if (db) {
+        // A connection that broke (a server restart, a network cut) is
+        // replaced here, once no query of it is alive any more.
+        PGconn *conn = nativeHandle(*db);
+        if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+            *db = QSqlDatabase();
+            m_pool.discard();
+            db = m_pool.database();
+        }
+    }
+    if (!db)
+        return Error::unavailable(QStringLiteral("PostgreSQL at %1 cannot be reached: %2 Check that the server is running and the address is right.")
+                                      .arg(m_url.redacted(), db.error().message));
+    return db;
+}
+
+Error PostgresStore::failure(const QSqlDatabase &db, const QString &what, const QString &detail)
+{
+    PGconn *conn = nativeHandle(db);
+    const bool lost = !conn || PQstatus(conn) == CONNECTION_BAD;
+    qCWarning(lcPostgres).noquote() << "could not" << what << "at" << m_url.redacted() << ":" << detail.trimmed();
+    if (lost) {
+        return Error::unavailable(QStringLiteral("The connection to PostgreSQL at %1 was lost while trying to %2. Check that the server is running, then try again.")
+                                      .arg(m_url.redacted(), what));
+    }
+    return Error::internal(QStringLiteral("PostgreSQL could not %1: %2").arg(what, detail.trimmed()));
+}
+
+Expected<void> PostgresStore::migrate()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!db->transaction())
+        return failure(*db, QStringLiteral("start a transaction"), db->lastError().text());
+    const auto fail = [&](const QString &what) {
+        const Error e = failure(*db, what, q.lastError().text());
+        q.finish();
+        db->rollback();
+        return e;
+    };
+    if (!q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('fdd_migrate'))"))
+        || !q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version ("
+                                  " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"))
+        || !q.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM schema_version")) || !q.next())
+        return fail(QStringLiteral("read the schema version"));
+    const int current = q.value(0).toInt();
+    if (current > schemaVersion()) {
+        q.finish();
+        db->rollback();
+        return Error::badInput(QStringLiteral("The database at %1 has schema version %2, newer than this program's %3: upgrade FastDiscordDB.")
+                                   .arg(m_url.redacted()).arg(current).arg(schemaVersion()));
+    }
+    for (int version = current + 1; version <= schemaVersion(); ++version) {
+        for (const QString &statement : migrations().at(version - 1)) {
+            if (!q.exec(statement))
+                return fail(QStringLiteral("apply migration %1").arg(version));
+        }
+        q.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
+        q.addBindValue(version);
+        if (!q.exec())
+            return fail(QStringLiteral("record migration %1").arg(version));
+        qCInfo(lcPostgres) << "applied migration" << version;
+    }
+    q.finish();
+    if (!db->commit())
+        return failure(*db, QStringLiteral("commit the migrations"), db->lastError().text());
+    return {};
+}
+
+Expected<std::unique_ptr<IngestSession>> PostgresStore::beginIngest()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    auto session = std::make_unique<PostgresIngestSession>(this, *db);
+    Expected<void> started = session->start();
+    if (!started)
+        return started.error();
+    return std::unique_ptr<IngestSession>(std::move(session));
+}
+
+Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    const Where where = whereFor(request);
+    const bool paged = request.kind != SearchRequest::Kind::All;
+    SearchPage page;
+    page.page = paged ? request.page : 1;
+
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (paged) {
+        q.prepare(QStringLiteral("SELECT count(*) FROM discord_chats") + where.sql);
+        for (const QVariant &v : where.binds)
+            q.addBindValue(v);
+        if (!q.exec() || !q.next())
+            return failure(*db, QStringLiteral("count matching messages"), q.lastError().text());
+        page.totalCount = q.value(0).toLongLong();
+        page.pageSize = request.pageSize;
+        if (page.totalCount <= request.offset())
+            return page;
+    }
+
+    QString sql = QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)) + where.sql
+                + QLatin1String(newestFirst);
+    if (paged)
+        sql += QStringLiteral(" LIMIT ? OFFSET ?");
+    q.prepare(sql);
+    for (const QVariant &v : where.binds)
+        q.addBindValue(v);
+    if (paged) {
+        q.addBindValue(request.pageSize);
+        q.addBindValue(request.offset());
+    }
+    if (!q.exec())
+        return failure(*db, QStringLiteral("search messages"), q.lastError().text());
+    while (q.next())
+        page.messages.append(readMessage(q));
+    if (!paged) {
+        page.totalCount = page.messages.size();
+        page.pageSize = int(page.messages.size());
+    }
+    return page;
+}
+
+Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before, int after)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM discord_chats WHERE message_id = ?").arg(QLatin1String(selectColumns)));
+    q.addBindValue(qint64(messageId));
+    if (!q.exec())
+        return failure(*db, QStringLiteral("find the message"), q.lastError().text());
+    if (!q.next())
+        return Error::notFound(QStringLiteral("Message %1 is not in the archive.").arg(messageId));
+    MessageContext ctx;
+    ctx.message = readMessage(q);
+
+    const auto neighbours = [&](bool older, int limit, QList<Message> &out) -> Expected<void> {
+        if (limit <= 0)
+            return {};
+        q.prepare(QStringLiteral("WITH m AS (SELECT \"timestamp\" AS ts, message_id AS id, channel_id AS ch"
+                                 " FROM discord_chats WHERE message_id = ?)"
+                                 " SELECT %1 FROM discord_chats, m WHERE channel_id = m.ch AND \"timestamp\" %2 m.ts"
+                                 " AND (\"timestamp\", message_id) %3 (m.ts, m.id)"
+                                 " ORDER BY \"timestamp\" %4, message_id %4 LIMIT ?")
+                      .arg(QLatin1String(selectColumns), older ? QStringLiteral("<=") : QStringLiteral(">="),
+                           older ? QStringLiteral("<") : QStringLiteral(">"),
+                           older ? QStringLiteral("DESC") : QStringLiteral("ASC")));
+        q.addBindValue(qint64(ctx.message.id));
+        q.addBindValue(limit);
+        if (!q.exec())
+            return failure(*db, QStringLiteral("read the conversation"), q.lastError().text());
+        while (q.next())
+            out.append(readMessage(q));
+        if (older)
+            std::reverse(out.begin(), out.end());
+        return {};
+    };
+    if (Expected<void> r = neighbours(true, before, ctx.before); !r)
+        return r.error();
+    if (Expected<void> r = neighbours(false, after, ctx.after); !r)
+        return r.error();
+    return ctx;
+}
+
+Expected<QList<Channel>> PostgresStore::channels()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
+                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
+        return failure(*db, QStringLiteral("list channels"), q.lastError().text());
+    QList<Channel> out;
+    while (q.next()) {
+        Channel c;
+        c.id = q.value(0).toULongLong();
+        c.guildId = q.value(1).toULongLong();
+        c.name = q.value(2).toString();
+        c.category = q.value(3).toString();
+        c.type = q.value(4).toString();
+        c.topic = q.value(5).toString();
+        c.lastMessageId = q.value(6).toULongLong();
+        c.messageCount = q.value(7).toLongLong();
+        out.append(c);
+    }
+    return out;
+}
+
+Expected<QList<Guild>> PostgresStore::guilds()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT guild_id, name FROM guilds ORDER BY name, guild_id")))
+        return failure(*db, QStringLiteral("list guilds"), q.lastError().text());
+    QList<Guild> out;
+    while (q.next())
+        out.append(Guild{q.value(0).toULongLong(), q.value(1).toString()});
+    return out;
+}
+
+Expected<StoreStats> PostgresStore::stats()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral(
+            "SELECT (SELECT COALESCE(sum(message_count), 0) FROM channels), (SELECT count(*) FROM channels),"
+            " (SELECT count(*) FROM guilds),"
+            " COALESCE(CAST(extract(epoch FROM (SELECT min(\"timestamp\") FROM discord_chats)) * 1000 AS bigint), 0),"
+            " COALESCE(CAST(extract(epoch FROM (SELECT max(\"timestamp\") FROM discord_chats)) * 1000 AS bigint), 0)"))
+        || !q.next())
+        return failure(*db, QStringLiteral("read statistics"), q.lastError().text());
+    StoreStats s;
+    s.messages = q.value(0).toLongLong();
+    s.channels = q.value(1).toLongLong();
+    s.guilds = q.value(2).toLongLong();
+    s.oldestMs = q.value(3).toLongLong();
+    s.newestMs = q.value(4).toLongLong();
+    return s;
+}
+
+} // namespace fdd

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "connectionpool.h"
+#include "databaseurl.h"
+#include "messagestore.h"
+
+namespace fdd {
+
+// PostgreSQL: discord_chats partitioned by month, English tsvector + GIN,
+// pg_trgm GIN for substring, bulk ingest by COPY into a staging table.
+class PostgresStore final : public MessageStore
+{
+public:
+    explicit PostgresStore(const DatabaseUrl &url);
+    ~PostgresStore() override;
+
+    QString name() const override { return QStringLiteral("postgres"); }
+    QString location() const override { return m_url.redacted(); }
+
+    Expected<void> migrate() override;
+    Expected<std::unique_ptr<IngestSession>> beginIngest() override;
+    Expected<SearchPage> search(const SearchRequest &request) override;
+    Expected<MessageContext> context(Snowflake messageId, int before, int after) override;
+    Expected<QList<Channel>> channels() override;
+    Expected<QList<Guild>> guilds() override;
+    Expected<StoreStats> stats() override;
+
+    // The schema version migrate() brings a database to.
+    static int schemaVersion();
+
+    // The text COPY format of one message, in the column order of the staging
+    // table; shared with the benchmark's psql \copy baseline.
+    static void appendCopyRow(std::string &out, const Message &message);
+    static QString copyColumns();
+
+private:
+    friend class PostgresIngestSession;
+    Expected<QSqlDatabase> database();
+    Error failure(const QSqlDatabase &db, const QString &what, const QString &detail);
+
+    DatabaseUrl m_url;
+    ConnectionPool m_pool;
+};
+
+} // namespace fdd
