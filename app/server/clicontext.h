@@ -1,0 +1,32 @@
+#pragma once
+
+#include "model/expected.h"
+#include "store/messagestore.h"
+
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <memory>
+
+namespace fdd::cli {
+
+// Exit codes of every subcommand.
+enum ExitCode { Ok = 0, Failed = 1, BadInput = 2, Unavailable = 3, Cancelled = 130 };
+
+QTextStream &out();
+QTextStream &err();
+
+int exitCodeFor(const Error &error);
+// Prints the error's sentence on stderr and returns its exit code.
+int report(const Error &error);
+
+// --database, shared by the subcommands that use a store.
+void addDatabaseOption(QCommandLineParser &parser);
+// The store --database or FDD_DATABASE_URL names, migrated.
+Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &parser);
+
+// Parses the subcommand's arguments; on --help prints help and returns Ok, on
+// a usage error prints it and returns BadInput; otherwise returns -1.
+int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis);
+
+} // namespace fdd::cli

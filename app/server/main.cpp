@@ -1,0 +1,53 @@
+#include "clicontext.h"
+#include "importcommand.h"
+#include "searchcommand.h"
+
+#include <QCoreApplication>
+
+namespace {
+
+const char *const usage =
+    "Usage: fastdiscorddb-server COMMAND [options]\n"
+    "\n"
+    "Archive and search Discord channels exported by DiscordChatExporter.\n"
+    "\n"
+    "Commands:\n"
+    "  import FILE|DIR…   import JSON exports (folders are searched for *.json)\n"
+    "  search …           search by substring, full text or date\n"
+    "\n"
+    "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
+    "The archive is --database URL or $FDD_DATABASE_URL (postgresql://user@host:port/database).\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help         show this help\n"
+    "  -v, --version      show the version\n";
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("fastdiscorddb"));
+    QCoreApplication::setOrganizationName(QStringLiteral("FastDiscordDB"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FDD_VERSION));
+
+    const QStringList args = QCoreApplication::arguments();
+    const QString command = args.value(1);
+    using namespace fdd::cli;
+    if (command == QLatin1String("import"))
+        return runImport(args);
+    if (command == QLatin1String("search"))
+        return runSearch(args);
+    if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
+        out() << usage;
+        return Ok;
+    }
+    if (command == QLatin1String("-v") || command == QLatin1String("--version")) {
+        out() << "fastdiscorddb-server " << QCoreApplication::applicationVersion() << '\n';
+        return Ok;
+    }
+    err() << (command.isEmpty() ? QStringLiteral("No command given.")
+                                : QStringLiteral("Unknown command \"%1\".").arg(command))
+          << "\n\n" << usage;
+    return BadInput;
+}

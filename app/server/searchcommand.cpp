@@ -1,0 +1,173 @@
+#include "searchcommand.h"
+
+#include "clicontext.h"
+#include "search/messagejson.h"
+#include "search/searchservice.h"
+
+#include <QHash>
+#include <QJsonDocument>
+
+namespace fdd::cli {
+
+namespace {
+
+Expected<int> intOption(const QCommandLineParser &parser, const QString &name, int fallback)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool ok = false;
+    const int v = parser.value(name).toInt(&ok);
+    if (!ok)
+        return Error::badInput(QStringLiteral("--%1 takes a whole number, not \"%2\".").arg(name, parser.value(name).left(40)));
+    return v;
+}
+
+Expected<Snowflake> idOption(const QCommandLineParser &parser, const QString &name)
+{
+    if (!parser.isSet(name))
+        return Snowflake(0);
+    bool ok = false;
+    const Snowflake v = parser.value(name).toULongLong(&ok);
+    if (!ok || v == 0)
+        return Error::badInput(QStringLiteral("--%1 takes a Discord id (digits), not \"%2\".").arg(name, parser.value(name).left(40)));
+    return v;
+}
+
+Expected<SearchRequest> requestFrom(const QCommandLineParser &parser)
+{
+    SearchRequest r;
+    int kinds = 0;
+    const struct { const char *option; SearchRequest::Kind kind; } termKinds[] = {
+        {"substring", SearchRequest::Kind::Substring},
+        {"fulltext", SearchRequest::Kind::FullText},
+        {"all", SearchRequest::Kind::All},
+    };
+    for (const auto &k : termKinds) {
+        if (parser.isSet(QLatin1String(k.option))) {
+            ++kinds;
+            r.kind = k.kind;
+            r.text = parser.value(QLatin1String(k.option));
+        }
+    }
+    if (parser.isSet(QStringLiteral("date"))) {
+        const QStringList range = parser.value(QStringLiteral("date")).split(QStringLiteral(".."));
+        Expected<QDate> start = SearchService::parseDate(range.first(), QStringLiteral("start date"));
+        if (!start)
+            return start.error();
+        Expected<QDate> end = range.size() > 1 ? SearchService::parseDate(range.at(1), QStringLiteral("end date")) : start;
+        if (!end)
+            return end.error();
+        if (range.size() > 2)
+            return Error::badInput(QStringLiteral("--date takes one date or START..END, for example 2024-04-01..2024-04-30."));
+        r.startDate = *start;
+        r.endDate = *end;
+        if (kinds == 0) {
+            r.kind = SearchRequest::Kind::Date;
+            ++kinds;
+        }
+    }
+    if (kinds != 1)
+        return Error::badInput(QStringLiteral("Give one of --substring, --fulltext or --all with a term, or --date START..END."));
+
+    Expected<int> page = intOption(parser, QStringLiteral("page"), 1);
+    if (!page)
+        return page.error();
+    Expected<int> pageSize = intOption(parser, QStringLiteral("page-size"), SearchRequest::DefaultPageSize);
+    if (!pageSize)
+        return pageSize.error();
+    Expected<Snowflake> channel = idOption(parser, QStringLiteral("channel"));
+    if (!channel)
+        return channel.error();
+    Expected<Snowflake> author = idOption(parser, QStringLiteral("author"));
+    if (!author)
+        return author.error();
+    r.page = *page;
+    r.pageSize = *pageSize;
+    r.channelId = *channel;
+    r.authorId = *author;
+    return SearchService::validate(r);
+}
+
+void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelNames, bool paged)
+{
+    QTextStream &o = out();
+    for (const Message &m : page.messages) {
+        const QString when = m.timestamp().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const QString channel = channelNames.value(m.channelId, QString::number(m.channelId));
+        o << when << "  #" << channel << "  " << m.authorName << "  [" << m.id << "]\n";
+        const QStringList lines = m.content.split(QLatin1Char('\n'));
+        for (const QString &line : lines)
+            o << "    " << line << '\n';
+    }
+    if (page.totalCount == 0)
+        o << "No messages found.\n";
+    else if (paged)
+        o << QStringLiteral("Page %1 of %2 · %3 message(s) · %4 ms\n")
+                 .arg(page.page).arg(page.totalPages()).arg(page.totalCount).arg(page.elapsedMs);
+    else
+        o << QStringLiteral("%1 message(s) · %2 ms\n").arg(page.totalCount).arg(page.elapsedMs);
+    o.flush();
+}
+
+} // namespace
+
+int runSearch(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("search"), QStringLiteral("Search the archive."), QStringLiteral("search"));
+    parser.addOptions({
+        {QStringLiteral("substring"), QStringLiteral("Messages containing TERM, ignoring case."), QStringLiteral("term")},
+        {QStringLiteral("fulltext"), QStringLiteral("Messages matching TERM as English words (stemmed: \"runs\" finds \"running\")."), QStringLiteral("term")},
+        {QStringLiteral("all"), QStringLiteral("Every full-text match that also contains TERM, unpaged."), QStringLiteral("term")},
+        {QStringLiteral("date"), QStringLiteral("Messages of a day or of START..END inclusive (YYYY-MM-DD); with a term, narrows it."), QStringLiteral("range")},
+        {QStringLiteral("channel"), QStringLiteral("Only this channel."), QStringLiteral("id")},
+        {QStringLiteral("author"), QStringLiteral("Only this author."), QStringLiteral("id")},
+        {QStringLiteral("page"), QStringLiteral("Page to show, from 1 (default 1)."), QStringLiteral("n")},
+        {QStringLiteral("page-size"), QStringLiteral("Messages a page, 1 to 100 (default 10)."), QStringLiteral("n")},
+        {QStringLiteral("json"), QStringLiteral("Print the REST API's JSON instead of text.")},
+    });
+    addDatabaseOption(parser);
+    if (const int code = parseOrExit(parser, arguments,
+                                     QStringLiteral("Searches the archive, newest messages first.")); code >= 0)
+        return code;
+    if (parser.positionalArguments().size() > 1) {
+        err() << "Unexpected argument \"" << parser.positionalArguments().at(1)
+              << "\": put a search term after --substring, --fulltext or --all." << Qt::endl;
+        return BadInput;
+    }
+
+    Expected<SearchRequest> request = requestFrom(parser);
+    if (!request)
+        return report(request.error());
+    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
+    if (!store)
+        return report(store.error());
+    SearchService service(*store);
+    Expected<SearchPage> page = service.search(*request);
+    if (!page)
+        return report(page.error());
+
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonObject body;
+        if (request->kind == SearchRequest::Kind::All) {
+            body = {{QStringLiteral("messages"), messagejson::messages(page->messages)},
+                    {QStringLiteral("count"), qint64(page->messages.size())}};
+        } else {
+            body = messagejson::page(*page);
+        }
+        if (page->totalCount == 0)
+            body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
+        out() << QJsonDocument(body).toJson(QJsonDocument::Indented);
+        out().flush();
+        return Ok;
+    }
+    QHash<Snowflake, QString> names;
+    if (Expected<QList<Channel>> channels = (*store)->channels()) {
+        for (const Channel &c : std::as_const(*channels))
+            names.insert(c.id, c.name);
+    }
+    printText(*page, names, request->kind != SearchRequest::Kind::All);
+    return Ok;
+}
+
+} // namespace fdd::cli
