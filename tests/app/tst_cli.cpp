@@ -1,0 +1,188 @@
+#include "testdatabase.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using fdd::test::fixture;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+} // namespace
+
+// Runs the real fastdiscorddb-server binary, as a user at a shell would.
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<fdd::test::TestDatabase> m_db;
+
+    Run run(const QStringList &args, const QString &databaseUrl = QString())
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("FDD_DATABASE_URL"));
+        if (!databaseUrl.isEmpty())
+            env.insert(QStringLiteral("FDD_DATABASE_URL"), databaseUrl);
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(FDD_SERVER_BINARY), args);
+        Run r;
+        if (!p.waitForFinished(120000)) {
+            p.kill();
+            p.waitForFinished();
+            return r;
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_db = std::make_unique<fdd::test::TestDatabase>(QStringLiteral("cli"));
+        QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    }
+
+    void helpAndVersion()
+    {
+        const Run help = run({QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains(QStringLiteral("import FILE|DIR")));
+        QVERIFY(help.out.contains(QStringLiteral("search")));
+        const Run importHelp = run({QStringLiteral("import"), QStringLiteral("--help")});
+        QCOMPARE(importHelp.exitCode, 0);
+        QVERIFY2(importHelp.out.contains(QStringLiteral("--database")), qPrintable(importHelp.out));
+        const Run version = run({QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.out.startsWith(QStringLiteral("fastdiscorddb-server ")));
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no command") << QStringList{} << "No command given.";
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << "Unknown command \"frobnicate\".";
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("search"), QStringLiteral("--bogus")} << "Unknown option 'bogus'";
+        QTest::newRow("import nothing") << QStringList{QStringLiteral("import")} << "Name at least one export file";
+        QTest::newRow("import missing file") << QStringList{QStringLiteral("import"), QStringLiteral("/no/such.json")}
+                                             << "/no/such.json does not exist.";
+        QTest::newRow("search without kind") << QStringList{QStringLiteral("search")} << "Give one of --substring";
+        QTest::newRow("search two kinds") << QStringList{QStringLiteral("search"), QStringLiteral("--substring=a"), QStringLiteral("--fulltext=b")}
+                                          << "Give one of --substring";
+        QTest::newRow("term too long") << QStringList{QStringLiteral("search"), QStringLiteral("--substring"), QString(101, u'a')}
+                                       << "The search term is 101 characters long; the limit is 100.";
+        QTest::newRow("bad date") << QStringList{QStringLiteral("search"), QStringLiteral("--date"), QStringLiteral("2024-02-30")}
+                                  << "The start date \"2024-02-30\" is not a date";
+        QTest::newRow("reversed dates") << QStringList{QStringLiteral("search"), QStringLiteral("--date"), QStringLiteral("2024-05-01..2024-04-01")}
+                                        << "The start date 2024-05-01 is after the end date 2024-04-01.";
+        QTest::newRow("page size") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--page-size=101")}
+                                   << "The page size must be between 1 and 100; 101 was asked for.";
+        QTest::newRow("page not a number") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--page=two")}
+                                           << "--page takes a whole number";
+        QTest::newRow("no database") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x")}
+                                     << "No database is configured";
+        QTest::newRow("bad database url") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--database=mysql://x/y")}
+                                          << "the scheme must be postgresql";
+    }
+
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = run(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+
+    void importFolderThenAgain()
+    {
+        const Run first = run({QStringLiteral("import"), fixture(QStringLiteral("dce"))}, m_db->urlString());
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        QVERIFY2(first.err.contains(QStringLiteral("5 file(s): 8 inserted, 0 skipped, 0 failed")), qPrintable(first.err));
+        QVERIFY2(first.err.contains(QStringLiteral("modern.json: 3 inserted, 0 skipped (#general)")), qPrintable(first.err));
+
+        const Run again = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json"))}, m_db->urlString());
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(again.err.contains(QStringLiteral("1 file(s): 0 inserted, 3 skipped, 0 failed")), qPrintable(again.err));
+    }
+
+    void importBadFileFailsClearly()
+    {
+        const QString bad = fixture(QStringLiteral("dce-bad/truncated.json"));
+        const Run r = run({QStringLiteral("import"), bad, fixture(QStringLiteral("dce/thread.json"))}, m_db->urlString());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(bad + QStringLiteral(": not valid JSON")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("(at byte 1500)")), qPrintable(r.err));
+        // The good file after it is still imported (already there: skipped).
+        QVERIFY2(r.err.contains(QStringLiteral("2 file(s): 0 inserted, 2 skipped, 1 failed")), qPrintable(r.err));
+    }
+
+    void searchJson()
+    {
+        const Run r = run({QStringLiteral("search"), QStringLiteral("--fulltext"), QStringLiteral("runs"), QStringLiteral("--json")},
+                          m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject body = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(body.value(QStringLiteral("total_count")).toInt(), 1);
+        QCOMPARE(body.value(QStringLiteral("page")).toInt(), 1);
+        QCOMPARE(body.value(QStringLiteral("page_size")).toInt(), 10);
+        QCOMPARE(body.value(QStringLiteral("total_pages")).toInt(), 1);
+        const QJsonObject m = body.value(QStringLiteral("messages")).toArray().first().toObject();
+        QCOMPARE(m.value(QStringLiteral("message_id")), QJsonValue(QStringLiteral("1232782017872138340")));
+        QCOMPARE(m.value(QStringLiteral("timestamp")), QJsonValue(QStringLiteral("2024-04-26T18:03:11.123+00:00")));
+        QCOMPARE(m.value(QStringLiteral("message_date")), QJsonValue(QStringLiteral("2024-04-26")));
+        QCOMPARE(m.value(QStringLiteral("author_name")), QJsonValue(QStringLiteral("alice")));
+
+        const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq"), QStringLiteral("--json")}, m_db->urlString());
+        QCOMPARE(none.exitCode, 0);
+        const QJsonObject empty = QJsonDocument::fromJson(none.out.toUtf8()).object();
+        QCOMPARE(empty.value(QStringLiteral("detail")).toString(), QStringLiteral("No messages found"));
+        QCOMPARE(empty.value(QStringLiteral("total_count")).toInt(), 0);
+    }
+
+    void searchText()
+    {
+        const Run r = run({QStringLiteral("search"), QStringLiteral("--date"), QStringLiteral("2024-04-26"),
+                           QStringLiteral("--page-size"), QStringLiteral("2")},
+                          m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral("2024-04-26 21:00  #bob  bob  [1232800000000000000]")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QStringLiteral("Page 1 of 2 · 3 message(s)")), qPrintable(r.out));
+        const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq")}, m_db->urlString());
+        QVERIFY(none.out.contains(QStringLiteral("No messages found.")));
+    }
+
+    void unreachableDatabase()
+    {
+        const Run r = run({QStringLiteral("search"), QStringLiteral("--substring=x"),
+                           QStringLiteral("--database=postgresql://nobody@127.0.0.1:1/none")});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains(QStringLiteral("PostgreSQL at postgresql://nobody@127.0.0.1:1/none cannot be reached")),
+                 qPrintable(r.err));
+    }
+
+    void passwordNeverPrinted()
+    {
+        const Run r = run({QStringLiteral("search"), QStringLiteral("--substring=x"),
+                           QStringLiteral("--database=postgresql://nobody:s3cr3tpw@127.0.0.1:1/none")});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY(!r.err.contains(QStringLiteral("s3cr3tpw")));
+        QVERIFY(!r.out.contains(QStringLiteral("s3cr3tpw")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,270 @@
+#include "dce/dcereader.h"
+#include "testdatabase.h"
+
+#include <QDateTime>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fdd;
+using fdd::test::fixture;
+
+namespace {
+
+struct Collected
+{
+    QList<ExportHeader> headers;
+    QList<Message> messages;
+    int batches = 0;
+};
+
+Expected<ReadSummary> readAll(const QString &path, Collected &out, int batchSize = 5000)
+{
+    DceReader::Options options;
+    options.batchSize = batchSize;
+    return DceReader::read(
+        path,
+        [&](const ExportHeader &h, const QList<Message> &batch) -> Expected<void> {
+            out.headers.append(h);
+            out.messages += batch;
+            ++out.batches;
+            return {};
+        },
+        options);
+}
+
+qint64 utcMs(const char *iso)
+{
+    return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODateWithMs).toMSecsSinceEpoch();
+}
+
+} // namespace
+
+class TestDceReader : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void modernExport()
+    {
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce/modern.json")), c);
+        QVERIFY2(r, r ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->messageCount, 3);
+        QCOMPARE(r->header.guild.id, 1111111111111111111ull);
+        QCOMPARE(r->header.guild.name, QStringLiteral("Test Guild"));
+        QCOMPARE(r->header.channel.id, 2222222222222222222ull);
+        QCOMPARE(r->header.channel.name, QStringLiteral("general"));
+        QCOMPARE(r->header.channel.category, QStringLiteral("Text Channels"));
+        QCOMPARE(r->header.channel.type, QStringLiteral("GuildTextChat"));
+        QCOMPARE(r->header.channel.topic, QStringLiteral("Talk about anything"));
+        QCOMPARE(r->header.exportedAt, QDateTime::fromMSecsSinceEpoch(utcMs("2024-04-27T10:00:00.123Z"), Qt::UTC));
+        QCOMPARE(c.messages.size(), 3);
+
+        const Message &first = c.messages.at(0);
+        QCOMPARE(first.id, 1232782017872138340ull); // above 2^53: exact only without double
+        QCOMPARE(first.channelId, 2222222222222222222ull);
+        QCOMPARE(first.guildId, 1111111111111111111ull);
+        QCOMPARE(first.authorId, 4444444444444444444ull);
+        QCOMPARE(first.authorName, QStringLiteral("alice"));
+        QCOMPARE(first.timestampMs, utcMs("2024-04-26T18:03:11.123Z"));
+        QCOMPARE(first.editedMs, 0);
+        QCOMPARE(first.content, QStringLiteral("The runners were running through the park"));
+        QCOMPARE(first.attachmentCount, 2);
+        QCOMPARE(first.embedCount, 0);
+        QCOMPARE(first.reactionCount, 1);
+        QCOMPARE(first.replyToId, 0ull);
+
+        const Message &reply = c.messages.at(1);
+        QCOMPARE(reply.replyToId, 1232782017872138340ull);
+        QCOMPARE(reply.timestampMs, utcMs("2024-04-26T18:03:30.500Z")); // +02:00 converted to UTC
+        QCOMPARE(reply.editedMs, utcMs("2024-04-26T18:10:00.000Z"));
+        QCOMPARE(reply.embedCount, 1); // nested objects inside the embed count once
+        QCOMPARE(reply.content, QStringLiteral("100% agree, it_was great"));
+
+        const Message &interaction = c.messages.at(2);
+        QCOMPARE(interaction.authorName, QStringLiteral("DiceBot")); // not the interaction's user
+        QCOMPARE(interaction.authorId, 999999999999999999ull);
+    }
+
+    void formats_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("count");
+        QTest::addColumn<quint64>("channel");
+        QTest::addColumn<quint64>("guild");
+        QTest::addColumn<qint64>("firstTimestamp");
+        QTest::addColumn<QString>("firstContent");
+
+        QTest::newRow("legacy: no exportedAt, dateRange or timestampEdited")
+            << "legacy.json" << 2 << 2222222222222222223ull << 1111111111111111111ull
+            << utcMs("2020-01-05T20:30:00.710Z")
+            << "Old exports had offsets from the exporter's time zone\nand seven fraction digits.";
+        QTest::newRow("thread with callEndedTimestamp")
+            << "thread.json" << 2 << 2222222222222222224ull << 1111111111111111111ull
+            << utcMs("2024-05-17T09:00:00.000Z") << "";
+        QTest::newRow("direct messages: guild 0, escapes, surrogates, NUL removed")
+            << "direct-messages.json" << 1 << 2222222222222222225ull << 0ull << utcMs("2024-04-26T21:00:00.000Z")
+            << QStringLiteral("Tab\there, back\\slash, \"quotes\", emoji \U0001F600 \u00e9t\u00e9, a NULbyte, and a\r\nnewline");
+        QTest::newRow("empty channel") << "empty-channel.json" << 0 << 2222222222222222226ull
+                                       << 1111111111111111111ull << qint64(0) << "";
+    }
+
+    void formats()
+    {
+        QFETCH(QString, file);
+        QFETCH(int, count);
+        QFETCH(quint64, channel);
+        QFETCH(quint64, guild);
+        QFETCH(qint64, firstTimestamp);
+        QFETCH(QString, firstContent);
+
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce/") + file), c);
+        QVERIFY2(r, r ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->messageCount, count);
+        QCOMPARE(c.messages.size(), count);
+        QCOMPARE(r->header.channel.id, channel);
+        QCOMPARE(r->header.guild.id, guild);
+        if (count > 0) {
+            QCOMPARE(c.messages.first().timestampMs, firstTimestamp);
+            QCOMPARE(c.messages.first().content, firstContent);
+            QCOMPARE(c.messages.first().channelId, channel);
+            QCOMPARE(c.messages.first().guildId, guild);
+        }
+    }
+
+    void batchesAreBounded()
+    {
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce/modern.json")), c, 2);
+        QVERIFY(r);
+        QCOMPARE(c.batches, 2); // 2 + 1
+        QCOMPARE(c.messages.size(), 3);
+    }
+
+    void malformed_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("expected"); // a part of the sentence
+
+        QTest::newRow("truncated") << "truncated.json" << "not valid JSON";
+        QTest::newRow("empty") << "empty.json" << "the file is empty";
+        QTest::newRow("array") << "array.json" << "a list, not an export object";
+        QTest::newRow("bad timestamp") << "bad-timestamp.json" << "timestamp \"2024-02-30T18:03:11+00:00\"";
+        QTest::newRow("bad id") << "bad-id.json" << "message id \"12327821000000000x0\" is not a Discord id";
+        QTest::newRow("id overflow") << "id-overflow.json" << "message id \"18446744073709551616\"";
+        QTest::newRow("no channel") << "no-channel.json" << "it has no \"channel\"";
+        QTest::newRow("no messages") << "no-messages.json" << "it has no \"messages\"";
+        QTest::newRow("trailing data") << "trailing-data.json" << "unexpected data after the export";
+        QTest::newRow("no timestamp") << "no-timestamp.json" << "message 3 has no timestamp";
+        QTest::newRow("invalid UTF-8") << "invalid-utf8.json" << "Invalid encoding";
+        QTest::newRow("message not an object") << "message-not-object.json" << "not a message object";
+        QTest::newRow("messages before channel") << "messages-before-channel.json" << "its messages come before its channel";
+        QTest::newRow("missing file") << "does-not-exist.json" << "cannot be opened";
+    }
+
+    void malformed()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, expected);
+        const QString path = fixture(QStringLiteral("dce-bad/") + file);
+        Collected c;
+        Expected<ReadSummary> r = readAll(path, c);
+        QVERIFY(!r);
+        QCOMPARE(r.error().kind, Error::Kind::BadInput);
+        QVERIFY2(r.error().message.contains(expected), qPrintable(r.error().message));
+        QVERIFY2(r.error().message.startsWith(path), qPrintable(r.error().message)); // names the file
+        static const QStringList wholeFile = {QStringLiteral("does-not-exist.json"), QStringLiteral("no-messages.json"),
+                                             QStringLiteral("no-channel.json")};
+        if (!wholeFile.contains(file))
+            QVERIFY2(r.error().message.contains(QStringLiteral("at byte ")), qPrintable(r.error().message));
+    }
+
+    void truncatedReportsOffset()
+    {
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce-bad/truncated.json")), c);
+        QVERIFY(!r);
+        QVERIFY2(r.error().message.endsWith(QStringLiteral("(at byte 1500).")), qPrintable(r.error().message));
+    }
+
+    void batchErrorStopsTheRead()
+    {
+        int calls = 0;
+        DceReader::Options options;
+        options.batchSize = 1;
+        Expected<ReadSummary> r = DceReader::read(
+            fixture(QStringLiteral("dce/modern.json")),
+            [&](const ExportHeader &, const QList<Message> &) -> Expected<void> {
+                ++calls;
+                return Error::unavailable(QStringLiteral("store went away"));
+            },
+            options);
+        QVERIFY(!r);
+        QCOMPARE(calls, 1);
+        QCOMPARE(r.error().kind, Error::Kind::Unavailable);
+        QCOMPARE(r.error().message, QStringLiteral("store went away"));
+    }
+
+    void cancel()
+    {
+        std::atomic_bool cancel{true};
+        DceReader::Options options;
+        options.cancel = &cancel;
+        options.batchSize = 1;
+        int calls = 0;
+        Expected<ReadSummary> r = DceReader::read(
+            fixture(QStringLiteral("dce/modern.json")),
+            [&](const ExportHeader &, const QList<Message> &) -> Expected<void> {
+                ++calls;
+                return {};
+            },
+            options);
+        QVERIFY(!r);
+        QCOMPARE(r.error().kind, Error::Kind::Cancelled);
+        QCOMPARE(calls, 0);
+    }
+
+    void progressReportsBytes()
+    {
+        QList<qint64> seen;
+        qint64 total = 0;
+        DceReader::Options options;
+        options.batchSize = 1;
+        options.progress = [&](qint64 done, qint64 all) {
+            seen.append(done);
+            total = all;
+        };
+        Expected<ReadSummary> r = DceReader::read(
+            fixture(QStringLiteral("dce/modern.json")),
+            [](const ExportHeader &, const QList<Message> &) -> Expected<void> { return {}; }, options);
+        QVERIFY(r);
+        QCOMPARE(seen.size(), 3);
+        QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+        QCOMPARE(total, QFileInfo(fixture(QStringLiteral("dce/modern.json"))).size());
+        QVERIFY(seen.last() <= total);
+    }
+
+    void hugeMessage()
+    {
+        // One 8 MB message: the reader holds it once, and it arrives whole.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("huge.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray content(8 * 1024 * 1024, 'x');
+        f.write(R"({"guild":{"id":"1","name":"g"},"channel":{"id":"2","name":"c"},"messages":[)"
+                R"({"id":"3","timestamp":"2024-01-01T00:00:00+00:00","author":{"id":"4","name":"a"},"content":")");
+        f.write(content);
+        f.write(R"("}]})");
+        f.close();
+        Collected c;
+        Expected<ReadSummary> r = readAll(path, c);
+        QVERIFY(r);
+        QCOMPARE(c.messages.size(), 1);
+        QCOMPARE(c.messages.first().content.size(), content.size());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDceReader)
+#include "tst_dcereader.moc"
