@@ -42,8 +42,9 @@ int report(const Error &error)
 void addDatabaseOption(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("database"),
-                      QStringLiteral("The archive: postgresql://user:password@host:port/database. "
-                                     "Default: the FDD_DATABASE_URL environment variable."),
+                      QStringLiteral("The archive: postgresql://user:password@host:port/database or "
+                                     "sqlite:///path/archive.db. Default: $FDD_DATABASE_URL, else the embedded "
+                                     "archive in the data folder."),
                       QStringLiteral("url")});
 }
 
@@ -53,8 +54,7 @@ Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &
     if (address.isEmpty())
         address = qEnvironmentVariable("FDD_DATABASE_URL");
     if (address.isEmpty())
-        return Error::badInput(QStringLiteral("No database is configured: pass --database postgresql://user@host/database "
-                                              "or set FDD_DATABASE_URL."));
+        return openStore(defaultDatabaseUrl());
     Expected<DatabaseUrl> url = DatabaseUrl::parse(address);
     if (!url)
         return url.error();

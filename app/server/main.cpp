@@ -1,8 +1,10 @@
 #include "clicontext.h"
 #include "importcommand.h"
 #include "searchcommand.h"
+#include "store/sqlitestore.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 namespace {
 
@@ -16,7 +18,9 @@ const char *const usage =
     "  search …           search by substring, full text or date\n"
     "\n"
     "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
-    "The archive is --database URL or $FDD_DATABASE_URL (postgresql://user@host:port/database).\n"
+    "The archive is --database URL or $FDD_DATABASE_URL (postgresql://user@host:port/database or\n"
+    "sqlite:///path/archive.db); with neither, the embedded archive:\n"
+    "  %1\n"
     "\n"
     "Options:\n"
     "  -h, --help         show this help\n"
@@ -31,6 +35,11 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("FastDiscordDB"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FDD_VERSION));
 
+    // The commands print their own results and errors; the core's logs are
+    // for --verbose-minded users, through QT_LOGGING_RULES.
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=false\nfdd.*.info=false\nfdd.import.warning=false"));
+
     const QStringList args = QCoreApplication::arguments();
     const QString command = args.value(1);
     using namespace fdd::cli;
@@ -39,7 +48,7 @@ int main(int argc, char *argv[])
     if (command == QLatin1String("search"))
         return runSearch(args);
     if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
-        out() << usage;
+        out() << QString::fromUtf8(usage).arg(fdd::SqliteStore::defaultPath());
         return Ok;
     }
     if (command == QLatin1String("-v") || command == QLatin1String("--version")) {
@@ -48,6 +57,6 @@ int main(int argc, char *argv[])
     }
     err() << (command.isEmpty() ? QStringLiteral("No command given.")
                                 : QStringLiteral("Unknown command \"%1\".").arg(command))
-          << "\n\n" << usage;
+          << "\n\n" << QString::fromUtf8(usage).arg(fdd::SqliteStore::defaultPath());
     return BadInput;
 }

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-Q_LOGGING_CATEGORY(lcDce, "fdd.dce")
+Q_LOGGING_CATEGORY(lcDce, "fdd.dce", QtInfoMsg)
 
 namespace fdd {
 

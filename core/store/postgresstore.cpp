@@ -488,7 +488,8 @@ Expected<void> PostgresStore::migrate()
         db->rollback();
         return e;
     };
-    if (!q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('fdd_migrate'))"))
+    if (!q.exec(QStringLiteral("SET LOCAL client_min_messages = warning")) // no "already exists" notices
+        || !q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('fdd_migrate'))"))
         || !q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version ("
                                   " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"))
         || !q.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM schema_version")) || !q.next())

@@ -1,6 +1,7 @@
 #include "storefactory.h"
 
 #include "postgresstore.h"
+#include "sqlitestore.h"
 
 namespace fdd {
 
@@ -12,11 +13,20 @@ Expected<std::shared_ptr<MessageStore>> openStore(const DatabaseUrl &url)
         store = std::make_shared<PostgresStore>(url);
         break;
     case DatabaseUrl::Scheme::Sqlite:
-        return Error::badInput(QStringLiteral("The embedded SQLite store is not available in this build yet; use a postgresql:// address."));
+        store = std::make_shared<SqliteStore>(url.database);
+        break;
     }
     if (Expected<void> migrated = store->migrate(); !migrated)
         return migrated.error();
     return store;
+}
+
+DatabaseUrl defaultDatabaseUrl()
+{
+    DatabaseUrl url;
+    url.scheme = DatabaseUrl::Scheme::Sqlite;
+    url.database = SqliteStore::defaultPath();
+    return url;
 }
 
 } // namespace fdd

@@ -10,4 +10,8 @@ namespace fdd {
 // The store a database address names, migrated and ready to use.
 Expected<std::shared_ptr<MessageStore>> openStore(const DatabaseUrl &url);
 
+// The address to use when none is configured: the embedded SQLite archive in
+// the application's data folder, so nothing needs a server.
+DatabaseUrl defaultDatabaseUrl();
+
 } // namespace fdd

@@ -27,11 +27,14 @@ class TestCli : public QObject
 
     std::unique_ptr<fdd::test::TestDatabase> m_db;
 
+    QTemporaryDir m_home; // the default archive goes here, never into the real home
+
     Run run(const QStringList &args, const QString &databaseUrl = QString())
     {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("FDD_DATABASE_URL"));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
         if (!databaseUrl.isEmpty())
             env.insert(QStringLiteral("FDD_DATABASE_URL"), databaseUrl);
         p.setProcessEnvironment(env);
@@ -92,8 +95,6 @@ private slots:
                                    << "The page size must be between 1 and 100; 101 was asked for.";
         QTest::newRow("page not a number") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--page=two")}
                                            << "--page takes a whole number";
-        QTest::newRow("no database") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x")}
-                                     << "No database is configured";
         QTest::newRow("bad database url") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--database=mysql://x/y")}
                                           << "the scheme must be postgresql";
     }
@@ -163,6 +164,17 @@ private slots:
         QVERIFY2(r.out.contains(QStringLiteral("Page 1 of 2 · 3 message(s)")), qPrintable(r.out));
         const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq")}, m_db->urlString());
         QVERIFY(none.out.contains(QStringLiteral("No messages found.")));
+    }
+
+    void defaultsToTheEmbeddedArchive()
+    {
+        const Run r = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json"))});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("1 file(s): 3 inserted, 0 skipped, 0 failed")), qPrintable(r.err));
+        QVERIFY(QFile::exists(m_home.filePath(QStringLiteral("FastDiscordDB/fastdiscorddb/archive.db"))));
+        const Run found = run({QStringLiteral("search"), QStringLiteral("--fulltext=runs"), QStringLiteral("--json")});
+        QCOMPARE(found.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(found.out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 1);
     }
 
     void unreachableDatabase()

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Ingest benchmark: N messages of DiscordChatExporter JSON into the fully
+# indexed PostgreSQL schema, against psql's own \copy of the same rows into the
+# same schema (same partitions, same indexes), in the same run on the same
+# private cluster. Then p50/p99 latency of page 1 of each search kind.
+#   bench/ingest.sh [MESSAGES] [CHANNELS]      (default 1000000 1)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+
+MESSAGES=${1:-1000000}
+CHANNELS=${2:-1}
+OUT=$FDD_ROOT/bench/out
+mkdir -p "$OUT"
+
+fdd_install_packages
+FDD_BUILD=$FDD_ROOT/build-release fdd_build Release >/dev/null
+BIN=$FDD_ROOT/build-release
+trap fdd_stop_services EXIT
+# One cluster for both sides; settings a bulk-loading user would have.
+fdd_start_postgres -c shared_buffers=512MB -c maintenance_work_mem=512MB -c max_wal_size=8GB -c work_mem=64MB
+
+EXPORT=$OUT/export-$MESSAGES-$CHANNELS
+if [ ! -f "$EXPORT/.done" ]; then
+    fdd_log "generating $MESSAGES messages in $CHANNELS file(s)"
+    rm -rf "$EXPORT"
+    "$BIN/bench/fdd-bench" generate --messages "$MESSAGES" --channels "$CHANNELS" --out "$EXPORT" >/dev/null
+    touch "$EXPORT/.done"
+fi
+BYTES=$(du -cb "$EXPORT"/*.json | tail -n 1 | cut -f1)
+fdd_log "export: $(numfmt --to=iec "$BYTES") in $CHANNELS file(s)"
+
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "postgresql://fdd@127.0.0.1:$FDD_PG_PORT/postgres" "$@"; }
+now() { date +%s.%N; }
+
+# Baseline: psql \copy of the same rows (converted beforehand, not timed).
+"$BIN/bench/fdd-bench" copytext "$OUT/rows.copy" "$EXPORT"/*.json
+psql_admin -c "CREATE DATABASE baseline"
+BASE_URL="postgresql://fdd@127.0.0.1:$FDD_PG_PORT/baseline"
+"$BIN/bench/fdd-bench" prepare "$BASE_URL" "$OUT/rows.copy.months"
+COLUMNS="message_id, channel_id, guild_id, author_id, author_name, \"timestamp\", message_date, content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at"
+psql -X -q "$BASE_URL" -c "CHECKPOINT"
+t0=$(now)
+psql -X -q -v ON_ERROR_STOP=1 "$BASE_URL" -c "\\copy discord_chats ($COLUMNS) FROM '$OUT/rows.copy'"
+t1=$(now)
+BASELINE=$(echo "$t1 - $t0" | bc)
+fdd_log "psql \\copy: $BASELINE s"
+
+# FastDiscordDB: the real CLI, JSON in, one transaction per file.
+psql_admin -c "CREATE DATABASE ours"
+OURS_URL="postgresql://fdd@127.0.0.1:$FDD_PG_PORT/ours"
+"$BIN/bench/fdd-bench" prepare "$OURS_URL" /dev/null   # schema only; partitions are the importer's job
+psql -X -q "$OURS_URL" -c "CHECKPOINT"
+t0=$(now)
+/usr/bin/time -f "%M" -o "$OUT/rss.kb" "$BIN/app/server/fastdiscorddb-server" import --quiet --database "$OURS_URL" "$EXPORT"
+t1=$(now)
+OURS=$(echo "$t1 - $t0" | bc)
+RSS_MB=$(( $(cat "$OUT/rss.kb") / 1024 ))
+fdd_log "fastdiscorddb-server import: $OURS s, peak RSS $RSS_MB MB"
+
+ROWS_BASE=$(psql -X -At "$BASE_URL" -c "SELECT count(*) FROM discord_chats")
+ROWS_OURS=$(psql -X -At "$OURS_URL" -c "SELECT count(*) FROM discord_chats")
+[ "$ROWS_BASE" = "$ROWS_OURS" ] || { echo "row counts differ: $ROWS_BASE vs $ROWS_OURS" >&2; exit 1; }
+psql -X -q "$OURS_URL" -c "VACUUM ANALYZE discord_chats"
+
+echo
+echo "ingest of $ROWS_OURS messages ($(numfmt --to=iec "$BYTES") of JSON, $CHANNELS file(s)) into the indexed schema"
+printf 'psql \\copy (baseline)        %8.1f s\n' "$BASELINE"
+printf 'fastdiscorddb-server import  %8.1f s   ratio %.2f (target <= 1.2)\n' "$OURS" "$(echo "$OURS / $BASELINE" | bc -l)"
+printf 'importer peak RSS            %8d MB  (target <= 150)\n' "$RSS_MB"
+echo
+echo "page-1 latency on $ROWS_OURS messages (in-process SearchService, 3 runs after a warm-up)"
+"$BIN/bench/fdd-bench" latency "$OURS_URL" --runs 3
+rm -f "$OUT/rows.copy"

@@ -1,0 +1,201 @@
+// fdd-bench: the benchmark's helper.
+//   fdd-bench generate --messages N --channels C --out DIR
+//   fdd-bench copytext OUT FILE…        COPY text of exports (the \copy baseline's input) + OUT.months
+//   fdd-bench prepare URL MONTHSFILE    migrate and create the same monthly partitions
+//   fdd-bench latency URL [--runs N]    p50/p99 of page 1 of each search kind
+
+#include "dce/dcereader.h"
+#include "exportgenerator.h"
+#include "search/searchservice.h"
+#include "store/postgresstore.h"
+#include "store/storefactory.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSet>
+#include <QSqlQuery>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+using namespace fdd;
+
+namespace {
+
+QTextStream out(stdout);
+QTextStream err(stderr);
+
+QString option(const QStringList &args, const QString &name, const QString &fallback)
+{
+    const int i = int(args.indexOf(name));
+    return i >= 0 && i + 1 < args.size() ? args.at(i + 1) : fallback;
+}
+
+int generate(const QStringList &args)
+{
+    bench::ExportGenerator::Options o;
+    o.messages = option(args, QStringLiteral("--messages"), QStringLiteral("1000000")).toLongLong();
+    o.channels = option(args, QStringLiteral("--channels"), QStringLiteral("1")).toInt();
+    const QString folder = option(args, QStringLiteral("--out"), QStringLiteral("bench/out/export"));
+    const QStringList files = bench::ExportGenerator(o).write(folder);
+    for (const QString &f : files)
+        out << f << '\n';
+    return files.isEmpty() ? 1 : 0;
+}
+
+int copytext(const QStringList &args)
+{
+    if (args.size() < 4)
+        return 2;
+    std::FILE *target = std::fopen(QFile::encodeName(args.at(2)).constData(), "wb");
+    if (!target)
+        return 1;
+    QSet<QString> months;
+    std::string row;
+    for (const QString &path : args.mid(3)) {
+        Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
+            for (const Message &m : batch) {
+                row.clear();
+                PostgresStore::appendCopyRow(row, m);
+                std::fwrite(row.data(), 1, row.size(), target);
+                months.insert(m.date().toString(QStringLiteral("yyyy-MM-01")));
+            }
+            return {};
+        });
+        if (!r) {
+            err << r.error().message << Qt::endl;
+            return 1;
+        }
+    }
+    std::fclose(target);
+    QFile m(args.at(2) + QStringLiteral(".months"));
+    if (!m.open(QIODevice::WriteOnly))
+        return 1;
+    for (const QString &month : std::as_const(months))
+        m.write(month.toLatin1() + '\n');
+    return 0;
+}
+
+int prepare(const QStringList &args)
+{
+    Expected<DatabaseUrl> url = DatabaseUrl::parse(args.value(2));
+    if (!url)
+        return 2;
+    Expected<std::shared_ptr<MessageStore>> store = openStore(*url);
+    if (!store) {
+        err << store.error().message << Qt::endl;
+        return 1;
+    }
+    QFile months(args.value(3));
+    if (!months.open(QIODevice::ReadOnly))
+        return 1;
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("prepare"));
+    db.setHostName(url->host);
+    db.setPort(url->port);
+    db.setUserName(url->user);
+    db.setDatabaseName(url->database);
+    if (!db.open())
+        return 1;
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT fdd_ensure_month_partition(?)"));
+    for (const QByteArray &line : months.readAll().split('\n')) {
+        if (line.isEmpty())
+            continue;
+        q.addBindValue(QDate::fromString(QString::fromLatin1(line), Qt::ISODate));
+        if (!q.exec())
+            return 1;
+    }
+    return 0;
+}
+
+int latency(const QStringList &args)
+{
+    Expected<DatabaseUrl> url = DatabaseUrl::parse(args.value(2));
+    if (!url)
+        return 2;
+    Expected<std::shared_ptr<MessageStore>> store = openStore(*url);
+    if (!store) {
+        err << store.error().message << Qt::endl;
+        return 1;
+    }
+    const int runs = option(args, QStringLiteral("--runs"), QStringLiteral("3")).toInt();
+    SearchService service(*store);
+    std::mt19937 rng(7);
+
+    // Terms from three bands of the generator's Zipf vocabulary: frequent
+    // chat words, middling ones and rare ones.
+    QStringList terms;
+    for (int band : {100, 1000, 10000})
+        for (int i = 0; i < 20; ++i)
+            terms << bench::ExportGenerator::word(band + i);
+
+    const auto measure = [&](const QString &label, const std::function<SearchRequest(int)> &make, int count) {
+        std::vector<double> ms;
+        qint64 hits = 0;
+        for (int run = 0; run <= runs; ++run) {
+            for (int i = 0; i < count; ++i) {
+                QElapsedTimer t;
+                t.start();
+                Expected<SearchPage> p = service.search(make(i));
+                const double elapsed = double(t.nsecsElapsed()) / 1e6;
+                if (!p) {
+                    err << p.error().message << Qt::endl;
+                    return;
+                }
+                if (run > 0) { // the first run warms the caches
+                    ms.push_back(elapsed);
+                    hits += p->totalCount;
+                }
+            }
+        }
+        std::sort(ms.begin(), ms.end());
+        const auto pct = [&](double q) { return ms[std::min(ms.size() - 1, size_t(q * double(ms.size())))]; };
+        out << QStringLiteral("%1  n=%2  p50=%3 ms  p99=%4 ms  mean matches=%5\n")
+                   .arg(label, -10)
+                   .arg(ms.size())
+                   .arg(pct(0.50), 0, 'f', 1)
+                   .arg(pct(0.99), 0, 'f', 1)
+                   .arg(hits / qint64(ms.size()));
+        out.flush();
+    };
+    const auto termRequest = [&](SearchRequest::Kind kind) {
+        return [&, kind](int i) {
+            SearchRequest r;
+            r.kind = kind;
+            r.text = terms.at(i);
+            return r;
+        };
+    };
+    measure(QStringLiteral("substring"), termRequest(SearchRequest::Kind::Substring), int(terms.size()));
+    measure(QStringLiteral("fulltext"), termRequest(SearchRequest::Kind::FullText), int(terms.size()));
+    measure(QStringLiteral("date"), [&](int i) {
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Date;
+        r.startDate = QDate(2022, 1, 1).addDays(i * 17 % 700);
+        r.endDate = r.startDate.addDays(i % 2 ? 0 : 6); // a day or a week
+        return r;
+    }, 40);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    const QString command = args.value(1);
+    if (command == QLatin1String("generate"))
+        return generate(args);
+    if (command == QLatin1String("copytext"))
+        return copytext(args);
+    if (command == QLatin1String("prepare"))
+        return prepare(args);
+    if (command == QLatin1String("latency"))
+        return latency(args);
+    err << "usage: fdd-bench generate|copytext|prepare|latency …" << Qt::endl;
+    return 2;
+}

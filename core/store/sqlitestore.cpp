@@ -1,0 +1,573 @@
+#include "sqlitestore.h"
+
+#include "dce/dcetime.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSet>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QVariant>
+
+Q_LOGGING_CATEGORY(lcSqlite, "fdd.store.sqlite")
+
+namespace fdd {
+
+namespace {
+
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> all = {
+        // 1: the archive
+        {
+            QStringLiteral("CREATE TABLE guilds (guild_id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE TABLE channels ("
+                           " channel_id INTEGER PRIMARY KEY, guild_id INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '',"
+                           " category TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '', topic TEXT NOT NULL DEFAULT '',"
+                           " last_message_id INTEGER NOT NULL DEFAULT 0, message_count INTEGER NOT NULL DEFAULT 0,"
+                           " updated_at INTEGER NOT NULL DEFAULT (unixepoch()))"),
+            // message_id is the rowid: the FTS tables point at it directly.
+            QStringLiteral("CREATE TABLE messages ("
+                           " message_id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL, guild_id INTEGER NOT NULL,"
+                           " author_id INTEGER NOT NULL, author_name TEXT NOT NULL,"
+                           " ts INTEGER NOT NULL," // milliseconds since the epoch, UTC
+                           " message_date TEXT NOT NULL," // YYYY-MM-DD, UTC
+                           " content TEXT NOT NULL, reply_to_id INTEGER,"
+                           " attachment_count INTEGER NOT NULL DEFAULT 0, embed_count INTEGER NOT NULL DEFAULT 0,"
+                           " reaction_count INTEGER NOT NULL DEFAULT 0, edited_at INTEGER)"),
+            QStringLiteral("CREATE INDEX messages_newest ON messages (ts DESC, message_id DESC)"),
+            QStringLiteral("CREATE INDEX messages_date ON messages (message_date, ts, message_id)"),
+            QStringLiteral("CREATE INDEX messages_channel_ts ON messages (channel_id, ts, message_id)"),
+            QStringLiteral("CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages',"
+                           " content_rowid='message_id', tokenize='porter unicode61 remove_diacritics 0')"),
+            QStringLiteral("CREATE VIRTUAL TABLE messages_trgm USING fts5(content, content='messages',"
+                           " content_rowid='message_id', tokenize='trigram')"),
+            QStringLiteral("CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+                           " INSERT INTO messages_fts (rowid, content) VALUES (new.message_id, new.content);"
+                           " INSERT INTO messages_trgm (rowid, content) VALUES (new.message_id, new.content);"
+                           " END"),
+            QStringLiteral("CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+                           " INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.message_id, old.content);"
+                           " INSERT INTO messages_trgm (messages_trgm, rowid, content) VALUES ('delete', old.message_id, old.content);"
+                           " END"),
+            QStringLiteral("CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN"
+                           " INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.message_id, old.content);"
+                           " INSERT INTO messages_trgm (messages_trgm, rowid, content) VALUES ('delete', old.message_id, old.content);"
+                           " INSERT INTO messages_fts (rowid, content) VALUES (new.message_id, new.content);"
+                           " INSERT INTO messages_trgm (rowid, content) VALUES (new.message_id, new.content);"
+                           " END"),
+        },
+    };
+    return all;
+}
+
+constexpr auto selectColumns =
+    "message_id, channel_id, guild_id, author_id, author_name, ts, content, COALESCE(reply_to_id, 0),"
+    " attachment_count, embed_count, reaction_count, COALESCE(edited_at, 0)";
+
+Message readMessage(const QSqlQuery &q)
+{
+    Message m;
+    m.id = q.value(0).toULongLong();
+    m.channelId = q.value(1).toULongLong();
+    m.guildId = q.value(2).toULongLong();
+    m.authorId = q.value(3).toULongLong();
+    m.authorName = q.value(4).toString();
+    m.timestampMs = q.value(5).toLongLong();
+    m.content = q.value(6).toString();
+    m.replyToId = q.value(7).toULongLong();
+    m.attachmentCount = q.value(8).toInt();
+    m.embedCount = q.value(9).toInt();
+    m.reactionCount = q.value(10).toInt();
+    m.editedMs = q.value(11).toLongLong();
+    return m;
+}
+
+QString likePattern(const QString &term)
+{
+    QString escaped = QStringLiteral("%");
+    for (const QChar c : term) {
+        if (c == u'\\' || c == u'%' || c == u'_')
+            escaped += QLatin1Char('\\');
+        escaped += c;
+    }
+    return escaped + QLatin1Char('%');
+}
+
+// An FTS5 string: the text in double quotes, inner quotes doubled. FTS5 reads
+// everything inside as data, never as query syntax.
+QString ftsString(const QString &text)
+{
+    QString s = text;
+    s.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + s + QLatin1Char('"');
+}
+
+QString isoDate(const QDate &d)
+{
+    return d.toString(Qt::ISODate);
+}
+
+struct Where
+{
+    QString sql;
+    QVariantList binds;
+    bool matchesNothing = false;
+};
+
+Where whereFor(const SearchRequest &r)
+{
+    QStringList clauses;
+    Where w;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
+        const QString query = SqliteStore::fullTextQuery(r.text);
+        if (query.isEmpty())
+            w.matchesNothing = true;
+        clauses << QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
+        w.binds << query;
+    }
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
+        // The trigram index narrows; LIKE decides, with the same escaping
+        // and ASCII case folding as the PostgreSQL store's ILIKE.
+        if (r.text.size() >= 3) {
+            clauses << QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)");
+            w.binds << ftsString(r.text);
+        }
+        clauses << QStringLiteral("content LIKE ? ESCAPE '\\'");
+        w.binds << likePattern(r.text);
+    }
+    if (r.startDate.isValid()) {
+        clauses << QStringLiteral("message_date >= ?");
+        w.binds << isoDate(r.startDate);
+    }
+    if (r.endDate.isValid()) {
+        clauses << QStringLiteral("message_date <= ?");
+        w.binds << isoDate(r.endDate);
+    }
+    if (r.channelId) {
+        clauses << QStringLiteral("channel_id = ?");
+        w.binds << qint64(r.channelId);
+    }
+    if (r.authorId) {
+        clauses << QStringLiteral("author_id = ?");
+        w.binds << qint64(r.authorId);
+    }
+    w.sql = clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
+    return w;
+}
+
+QString nonNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+
+class SqliteIngestSession final : public IngestSession
+{
+public:
+    SqliteIngestSession(SqliteStore *store, QSqlDatabase db) : m_store(store), m_db(std::move(db)), m_insert(m_db) {}
+
+    ~SqliteIngestSession() override
+    {
+        if (m_open) {
+            m_insert.finish();
+            m_db.rollback();
+        }
+    }
+
+    Expected<void> start()
+    {
+        if (!m_db.transaction())
+            return m_store->failure(QStringLiteral("start a transaction"), m_db.lastError().text());
+        m_open = true;
+        if (!m_insert.prepare(QStringLiteral(
+                "INSERT INTO messages (message_id, channel_id, guild_id, author_id, author_name, ts, message_date,"
+                " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING")))
+            return m_store->failure(QStringLiteral("prepare the import"), m_insert.lastError().text());
+        return {};
+    }
+
+    Expected<void> addChannel(const Guild &guild, const Channel &channel) override
+    {
+        m_guild = guild;
+        m_channel = channel;
+        m_haveChannel = true;
+        return {};
+    }
+
+    Expected<void> addMessages(const QList<Message> &messages) override
+    {
+        std::string date;
+        for (const Message &m : messages) {
+            date.clear();
+            dcetime::appendIsoDate(date, m.timestampMs);
+            m_insert.bindValue(0, qint64(m.id));
+            m_insert.bindValue(1, qint64(m.channelId));
+            m_insert.bindValue(2, qint64(m.guildId));
+            m_insert.bindValue(3, qint64(m.authorId));
+            m_insert.bindValue(4, nonNull(m.authorName));
+            m_insert.bindValue(5, m.timestampMs);
+            m_insert.bindValue(6, QString::fromLatin1(date.data(), qsizetype(date.size())));
+            m_insert.bindValue(7, nonNull(m.content));
+            m_insert.bindValue(8, m.replyToId ? QVariant(qint64(m.replyToId)) : QVariant(QMetaType::fromType<qint64>()));
+            m_insert.bindValue(9, m.attachmentCount);
+            m_insert.bindValue(10, m.embedCount);
+            m_insert.bindValue(11, m.reactionCount);
+            m_insert.bindValue(12, m.editedMs ? QVariant(m.editedMs) : QVariant(QMetaType::fromType<qint64>()));
+            if (!m_insert.exec())
+                return m_store->failure(QStringLiteral("store messages"), m_insert.lastError().text());
+            if (m_insert.numRowsAffected() > 0)
+                ++m_result.inserted;
+            else
+                ++m_result.skipped;
+            m_lastMessageId = std::max(m_lastMessageId, m.id);
+        }
+        return {};
+    }
+
+    Expected<IngestResult> commit() override
+    {
+        m_insert.finish();
+        if (m_haveChannel) {
+            QSqlQuery q(m_db);
+            q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
+                                     " ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name"));
+            q.addBindValue(qint64(m_guild.id));
+            q.addBindValue(nonNull(m_guild.name));
+            if (!q.exec())
+                return m_store->failure(QStringLiteral("store the guild"), q.lastError().text());
+            q.prepare(QStringLiteral(
+                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, name = excluded.name,"
+                " category = excluded.category, type = excluded.type, topic = excluded.topic,"
+                " last_message_id = max(channels.last_message_id, excluded.last_message_id),"
+                " message_count = channels.message_count + excluded.message_count, updated_at = unixepoch()"));
+            q.addBindValue(qint64(m_channel.id));
+            q.addBindValue(qint64(m_guild.id));
+            q.addBindValue(nonNull(m_channel.name));
+            q.addBindValue(nonNull(m_channel.category));
+            q.addBindValue(nonNull(m_channel.type));
+            q.addBindValue(nonNull(m_channel.topic));
+            q.addBindValue(qint64(m_lastMessageId));
+            q.addBindValue(m_result.inserted);
+            if (!q.exec())
+                return m_store->failure(QStringLiteral("store the channel"), q.lastError().text());
+        }
+        if (!m_db.commit())
+            return m_store->failure(QStringLiteral("commit the import"), m_db.lastError().text());
+        m_open = false;
+        return m_result;
+    }
+
+private:
+    SqliteStore *m_store;
+    QSqlDatabase m_db;
+    QSqlQuery m_insert;
+    bool m_open = false;
+    bool m_haveChannel = false;
+    Guild m_guild;
+    Channel m_channel;
+    Snowflake m_lastMessageId = 0;
+    IngestResult m_result;
+};
+
+// ---------------------------------------------------------------------------
+
+SqliteStore::SqliteStore(QString path)
+    : m_path(std::move(path))
+    , m_pool(
+          QStringLiteral("QSQLITE"),
+          [this](QSqlDatabase &db) {
+              db.setDatabaseName(m_path);
+              db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+          },
+          [](QSqlDatabase &db) -> Expected<void> {
+              QSqlQuery q(db);
+              for (const char *pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                                         "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY"}) {
+                  if (!q.exec(QLatin1String(pragma)))
+                      return Error::unavailable(q.lastError().text());
+              }
+              return {};
+          })
+{
+}
+
+SqliteStore::~SqliteStore() = default;
+
+QString SqliteStore::defaultPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("archive.db"));
+}
+
+int SqliteStore::schemaVersion()
+{
+    return int(migrations().size());
+}
+
+QString SqliteStore::fullTextQuery(const QString &term)
+{
+    // PostgreSQL's english.stop list: plainto_tsquery drops these words.
+    static const QSet<QString> stopWords = [] {
+        const char *const words[] = {
+            "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+            "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
+            "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that",
+            "these", "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had",
+            "having", "do", "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as",
+            "until", "while", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through",
+            "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off",
+            "over", "under", "again", "further", "then", "once", "here", "there", "when", "where", "why", "how",
+            "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not",
+            "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don",
+            "should", "now"};
+        QSet<QString> set;
+        for (const char *w : words)
+            set.insert(QLatin1String(w));
+        return set;
+    }();
+    static const QRegularExpression word(QStringLiteral("[\\p{L}\\p{N}]+"));
+    QStringList parts;
+    for (auto it = word.globalMatch(term); it.hasNext();) {
+        const QString w = it.next().captured().toLower();
+        if (!stopWords.contains(w))
+            parts << ftsString(w);
+    }
+    return parts.join(QLatin1Char(' ')); // FTS5: adjacent strings must all match
+}
+
+Expected<QSqlDatabase> SqliteStore::database()
+{
+    Expected<QSqlDatabase> db = m_pool.database();
+    if (!db)
+        return Error::unavailable(QStringLiteral("The archive file %1 cannot be opened: %2 Check that its folder exists and is writable.")
+                                      .arg(QDir::toNativeSeparators(m_path), db.error().message));
+    return db;
+}
+
+Error SqliteStore::failure(const QString &what, const QString &detail) const
+{
+    qCWarning(lcSqlite).noquote() << "could not" << what << "in" << m_path << ":" << detail.trimmed();
+    const QString d = detail.toLower();
+    if (d.contains(QLatin1String("disk is full")) || d.contains(QLatin1String("readonly"))
+        || d.contains(QLatin1String("read-only")) || d.contains(QLatin1String("unable to open")))
+        return Error::unavailable(QStringLiteral("The archive file %1 could not %2: %3. Free some disk space or check the folder's permissions.")
+                                      .arg(QDir::toNativeSeparators(m_path), what, detail.trimmed()));
+    if (d.contains(QLatin1String("locked")) || d.contains(QLatin1String("busy")))
+        return Error::unavailable(QStringLiteral("The archive file %1 is busy with another import; try again when it is done.")
+                                      .arg(QDir::toNativeSeparators(m_path)));
+    return Error::internal(QStringLiteral("SQLite could not %1: %2").arg(what, detail.trimmed()));
+}
+
+Expected<void> SqliteStore::migrate()
+{
+    const QFileInfo info(m_path);
+    if (!QDir().mkpath(info.absolutePath()))
+        return Error::unavailable(QStringLiteral("The folder %1 for the archive cannot be created.")
+                                      .arg(QDir::toNativeSeparators(info.absolutePath())));
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    // BEGIN IMMEDIATE: two processes migrating at once take turns.
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return failure(QStringLiteral("start the migration"), q.lastError().text());
+    const auto fail = [&](const QString &what) {
+        const Error e = failure(what, q.lastError().text());
+        q.exec(QStringLiteral("ROLLBACK"));
+        return e;
+    };
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        return fail(QStringLiteral("read the schema version"));
+    const int current = q.value(0).toInt();
+    if (current > schemaVersion()) {
+        q.exec(QStringLiteral("ROLLBACK"));
+        return Error::badInput(QStringLiteral("The archive %1 has schema version %2, newer than this program's %3: upgrade FastDiscordDB.")
+                                   .arg(QDir::toNativeSeparators(m_path)).arg(current).arg(schemaVersion()));
+    }
+    for (int version = current + 1; version <= schemaVersion(); ++version) {
+        for (const QString &statement : migrations().at(version - 1)) {
+            if (!q.exec(statement))
+                return fail(QStringLiteral("apply migration %1").arg(version));
+        }
+        // PRAGMA takes no bound values; the version is our own integer.
+        if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(version)))
+            return fail(QStringLiteral("record migration %1").arg(version));
+        qCInfo(lcSqlite) << "applied migration" << version;
+    }
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return fail(QStringLiteral("commit the migrations"));
+    return {};
+}
+
+Expected<std::unique_ptr<IngestSession>> SqliteStore::beginIngest()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    auto session = std::make_unique<SqliteIngestSession>(this, *db);
+    if (Expected<void> started = session->start(); !started)
+        return started.error();
+    return std::unique_ptr<IngestSession>(std::move(session));
+}
+
+Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    const Where where = whereFor(request);
+    const bool paged = request.kind != SearchRequest::Kind::All;
+    SearchPage page;
+    page.page = paged ? request.page : 1;
+    page.pageSize = paged ? request.pageSize : 0;
+    if (where.matchesNothing)
+        return page;
+
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (paged) {
+        q.prepare(QStringLiteral("SELECT count(*) FROM messages") + where.sql);
+        for (const QVariant &v : where.binds)
+            q.addBindValue(v);
+        if (!q.exec() || !q.next())
+            return failure(QStringLiteral("count matching messages"), q.lastError().text());
+        page.totalCount = q.value(0).toLongLong();
+        if (page.totalCount <= request.offset())
+            return page;
+    }
+    QString sql = QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)) + where.sql
+                + QStringLiteral(" ORDER BY ts DESC, message_id DESC");
+    if (paged)
+        sql += QStringLiteral(" LIMIT ? OFFSET ?");
+    q.prepare(sql);
+    for (const QVariant &v : where.binds)
+        q.addBindValue(v);
+    if (paged) {
+        q.addBindValue(request.pageSize);
+        q.addBindValue(request.offset());
+    }
+    if (!q.exec())
+        return failure(QStringLiteral("search messages"), q.lastError().text());
+    while (q.next())
+        page.messages.append(readMessage(q));
+    if (!paged) {
+        page.totalCount = page.messages.size();
+        page.pageSize = int(page.messages.size());
+    }
+    return page;
+}
+
+Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, int after)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE message_id = ?").arg(QLatin1String(selectColumns)));
+    q.addBindValue(qint64(messageId));
+    if (!q.exec())
+        return failure(QStringLiteral("find the message"), q.lastError().text());
+    if (!q.next())
+        return Error::notFound(QStringLiteral("Message %1 is not in the archive.").arg(messageId));
+    MessageContext ctx;
+    ctx.message = readMessage(q);
+
+    const auto neighbours = [&](bool older, int limit, QList<Message> &out) -> Expected<void> {
+        if (limit <= 0)
+            return {};
+        q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE channel_id = ? AND (ts, message_id) %2 (?, ?)"
+                                 " ORDER BY ts %3, message_id %3 LIMIT ?")
+                      .arg(QLatin1String(selectColumns), older ? QStringLiteral("<") : QStringLiteral(">"),
+                           older ? QStringLiteral("DESC") : QStringLiteral("ASC")));
+        q.addBindValue(qint64(ctx.message.channelId));
+        q.addBindValue(ctx.message.timestampMs);
+        q.addBindValue(qint64(ctx.message.id));
+        q.addBindValue(limit);
+        if (!q.exec())
+            return failure(QStringLiteral("read the conversation"), q.lastError().text());
+        while (q.next())
+            out.append(readMessage(q));
+        if (older)
+            std::reverse(out.begin(), out.end());
+        return {};
+    };
+    if (Expected<void> r = neighbours(true, before, ctx.before); !r)
+        return r.error();
+    if (Expected<void> r = neighbours(false, after, ctx.after); !r)
+        return r.error();
+    return ctx;
+}
+
+Expected<QList<Channel>> SqliteStore::channels()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
+                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
+        return failure(QStringLiteral("list channels"), q.lastError().text());
+    QList<Channel> out;
+    while (q.next()) {
+        Channel c;
+        c.id = q.value(0).toULongLong();
+        c.guildId = q.value(1).toULongLong();
+        c.name = q.value(2).toString();
+        c.category = q.value(3).toString();
+        c.type = q.value(4).toString();
+        c.topic = q.value(5).toString();
+        c.lastMessageId = q.value(6).toULongLong();
+        c.messageCount = q.value(7).toLongLong();
+        out.append(c);
+    }
+    return out;
+}
+
+Expected<QList<Guild>> SqliteStore::guilds()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT guild_id, name FROM guilds ORDER BY name, guild_id")))
+        return failure(QStringLiteral("list guilds"), q.lastError().text());
+    QList<Guild> out;
+    while (q.next())
+        out.append(Guild{q.value(0).toULongLong(), q.value(1).toString()});
+    return out;
+}
+
+Expected<StoreStats> SqliteStore::stats()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT (SELECT COALESCE(sum(message_count), 0) FROM channels),"
+                               " (SELECT count(*) FROM channels), (SELECT count(*) FROM guilds),"
+                               " COALESCE((SELECT min(ts) FROM messages), 0), COALESCE((SELECT max(ts) FROM messages), 0)"))
+        || !q.next())
+        return failure(QStringLiteral("read statistics"), q.lastError().text());
+    StoreStats s;
+    s.messages = q.value(0).toLongLong();
+    s.channels = q.value(1).toLongLong();
+    s.guilds = q.value(2).toLongLong();
+    s.oldestMs = q.value(3).toLongLong();
+    s.newestMs = q.value(4).toLongLong();
+    return s;
+}
+
+} // namespace fdd

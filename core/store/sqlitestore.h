@@ -1,0 +1,46 @@
+#pragma once
+
+#include "connectionpool.h"
+#include "messagestore.h"
+
+namespace fdd {
+
+// The embedded default: one SQLite file, WAL mode, FTS5 tables kept in sync by
+// triggers — porter/unicode61 for full text, trigram for substring.
+class SqliteStore final : public MessageStore
+{
+public:
+    explicit SqliteStore(QString path);
+    ~SqliteStore() override;
+
+    // The archive's default place: archive.db in the application's data folder.
+    static QString defaultPath();
+
+    QString name() const override { return QStringLiteral("sqlite"); }
+    QString location() const override { return m_path; }
+
+    Expected<void> migrate() override;
+    Expected<std::unique_ptr<IngestSession>> beginIngest() override;
+    Expected<SearchPage> search(const SearchRequest &request) override;
+    Expected<MessageContext> context(Snowflake messageId, int before, int after) override;
+    Expected<QList<Channel>> channels() override;
+    Expected<QList<Guild>> guilds() override;
+    Expected<StoreStats> stats() override;
+
+    static int schemaVersion();
+
+    // The words of a full-text term as an FTS5 query: each word quoted, stop
+    // words dropped, as PostgreSQL's plainto_tsquery('english', …) does.
+    // Empty when nothing searchable is left.
+    static QString fullTextQuery(const QString &term);
+
+private:
+    friend class SqliteIngestSession;
+    Expected<QSqlDatabase> database();
+    Error failure(const QString &what, const QString &detail) const;
+
+    QString m_path;
+    ConnectionPool m_pool;
+};
+
+} // namespace fdd

@@ -1,0 +1,325 @@
+#include "dce/importer.h"
+#include "search/searchservice.h"
+#include "store/postgresstore.h"
+#include "store/sqlitestore.h"
+#include "testdatabase.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fdd;
+using fdd::test::fixture;
+using Kind = SearchRequest::Kind;
+
+namespace {
+
+// A generated export: `count` messages in one channel, two of them sharing a
+// timestamp so that ordering must fall back to the id.
+QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs)
+{
+    QJsonArray messages;
+    for (int i = 0; i < count; ++i) {
+        const qint64 ms = startMs + qint64(i / 2) * 60000; // pairs share a minute
+        messages.append(QJsonObject{
+            {QStringLiteral("id"), QString::number(1300000000000000000ull + Snowflake(i))},
+            {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)},
+            {QStringLiteral("content"), QStringLiteral("numbered message %1").arg(i)},
+            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("42")}, {QStringLiteral("name"), QStringLiteral("counter")}}},
+        });
+    }
+    const QJsonObject root{
+        {QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("1111111111111111111")}, {QStringLiteral("name"), QStringLiteral("Test Guild")}}},
+        {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)}, {QStringLiteral("name"), name}}},
+        {QStringLiteral("messages"), messages},
+    };
+    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
+    return path;
+}
+
+QList<Snowflake> ids(const QList<Message> &messages)
+{
+    QList<Snowflake> out;
+    for (const Message &m : messages)
+        out.append(m.id);
+    return out;
+}
+
+} // namespace
+
+// One suite, every store: the same data, the same queries, the same message
+// ids in the same order with the same totals. FDD_STORE picks the store
+// (postgres, sqlite); CTest runs the suite once for each.
+//
+// Known differences between the engines, which the fixtures avoid rather than
+// the checks loosening:
+// - stemming: PostgreSQL's english configuration is Snowball (Porter 2),
+//   SQLite FTS5's porter tokenizer is the original Porter; they agree on the
+//   fixture's words (runs/running -> run, lasted -> last) but not on all
+//   English (e.g. "generously").
+// - case folding in substring search: ILIKE folds every letter, SQLite's LIKE
+//   only ASCII; the fixtures' substring terms that differ in case are ASCII.
+class TestStoreConformance : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<test::TestDatabase> m_db;
+    std::shared_ptr<MessageStore> m_store;
+    QTemporaryDir m_tmp;
+
+    FileImport import(const QString &path, int batchSize = 5000)
+    {
+        Importer importer(*m_store);
+        importer.setBatchSize(batchSize);
+        return importer.importFile(path);
+    }
+
+    // Every message in the store, by the store's own search.
+    qint64 messageCount()
+    {
+        return search(Kind::Date, QString(), QDate(1970, 1, 1), QDate(2999, 12, 31)).totalCount;
+    }
+
+    SearchPage search(Kind kind, const QString &text, QDate start = {}, QDate end = {}, int page = 1, int size = 10,
+                      Snowflake channel = 0)
+    {
+        SearchService service(m_store);
+        SearchRequest r;
+        r.kind = kind;
+        r.text = text;
+        r.startDate = start;
+        r.endDate = end;
+        r.page = page;
+        r.pageSize = size;
+        r.channelId = channel;
+        Expected<SearchPage> p = service.search(r);
+        if (!p)
+            qWarning() << p.error().message;
+        return p ? *p : SearchPage{};
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString kind = qEnvironmentVariable("FDD_STORE", QStringLiteral("postgres"));
+        if (kind == QLatin1String("postgres")) {
+            m_db = std::make_unique<test::TestDatabase>(QStringLiteral("conformance"));
+            QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+            m_store = std::make_shared<PostgresStore>(m_db->url());
+        } else if (kind == QLatin1String("sqlite")) {
+            m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("data/archive.db")));
+        } else {
+            QFAIL(qPrintable(QStringLiteral("FDD_STORE=%1 is not a store").arg(kind)));
+        }
+        QCOMPARE(m_store->name(), kind);
+        Expected<void> migrated = m_store->migrate();
+        QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
+        QVERIFY2(m_store->migrate(), "a second migrate() must be a no-op");
+    }
+
+    void importIsIdempotent()
+    {
+        const FileImport first = import(fixture(QStringLiteral("dce/modern.json")));
+        QVERIFY2(!first.error, first.error ? qPrintable(first.error->message) : "");
+        QCOMPARE(first.inserted, 3);
+        QCOMPARE(first.skipped, 0);
+        const FileImport again = import(fixture(QStringLiteral("dce/modern.json")));
+        QVERIFY(!again.error);
+        QCOMPARE(again.inserted, 0);
+        QCOMPARE(again.skipped, 3);
+        QCOMPARE(messageCount(), 3);
+    }
+
+    void importTheOtherFixtures()
+    {
+        for (const char *name : {"legacy.json", "thread.json", "direct-messages.json", "empty-channel.json"}) {
+            const FileImport r = import(fixture(QStringLiteral("dce/") + QLatin1String(name)));
+            QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : name);
+        }
+        QCOMPARE(messageCount(), 3 + 2 + 2 + 1);
+    }
+
+    void storedFieldsRoundTrip()
+    {
+        const SearchPage p = search(Kind::Substring, QStringLiteral("NUL"));
+        QCOMPARE(p.messages.size(), 1);
+        const Message &m = p.messages.first();
+        QCOMPARE(m.id, 1232800000000000000ull);
+        QCOMPARE(m.guildId, 0ull);
+        QCOMPARE(m.content, QStringLiteral("Tab\there, back\\slash, \"quotes\", emoji \U0001F600 \u00e9t\u00e9, a NULbyte, and a\r\nnewline"));
+        QCOMPARE(m.authorName, QStringLiteral("bob"));
+        QCOMPARE(m.timestampMs, QDateTime(QDate(2024, 4, 26), QTime(21, 0), Qt::UTC).toMSecsSinceEpoch());
+
+        const SearchPage r = search(Kind::Substring, QStringLiteral("it_was"));
+        QCOMPARE(r.messages.size(), 1);
+        QCOMPARE(r.messages.first().replyToId, 1232782017872138340ull);
+        QCOMPARE(r.messages.first().editedMs, QDateTime(QDate(2024, 4, 26), QTime(18, 10), Qt::UTC).toMSecsSinceEpoch());
+        QCOMPARE(r.messages.first().embedCount, 1);
+    }
+
+    void searchKinds_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QDate>("start");
+        QTest::addColumn<QDate>("end");
+        QTest::addColumn<QList<Snowflake>>("expected");
+
+        const Snowflake first = 1232782017872138340ull, reply = 1232782100000000000ull, bot = 1232790000000000000ull,
+                        dm = 1232800000000000000ull, old1 = 665000000000000000ull, old2 = 665000000000000001ull,
+                        call = 1240000000000000001ull;
+        const int sub = int(Kind::Substring), ft = int(Kind::FullText), date = int(Kind::Date), all = int(Kind::All);
+        QTest::newRow("substring ignores case") << sub << "RUNNING" << QDate() << QDate() << QList<Snowflake>{first};
+        QTest::newRow("substring inside a word") << sub << "unner" << QDate() << QDate() << QList<Snowflake>{first};
+        QTest::newRow("substring % is literal") << sub << "%" << QDate() << QDate() << QList<Snowflake>{reply};
+        QTest::newRow("substring _ is literal") << sub << "t_w" << QDate() << QDate() << QList<Snowflake>{reply};
+        QTest::newRow("substring backslash is literal") << sub << "k\\s" << QDate() << QDate() << QList<Snowflake>{dm};
+        QTest::newRow("substring quote is data") << sub << "' OR '1'='1" << QDate() << QDate() << QList<Snowflake>{};
+        QTest::newRow("substring emoji") << sub << QStringLiteral("\U0001F600") << QDate() << QDate() << QList<Snowflake>{dm};
+        QTest::newRow("substring newest first") << sub << "the" << QDate() << QDate() << QList<Snowflake>{first, old2, old1};
+        QTest::newRow("full text stems") << ft << "runs" << QDate() << QDate() << QList<Snowflake>{first};
+        QTest::newRow("full text all words") << ft << "running park" << QDate() << QDate() << QList<Snowflake>{first};
+        QTest::newRow("full text not a substring") << ft << "unner" << QDate() << QDate() << QList<Snowflake>{};
+        QTest::newRow("full text stop words only") << ft << "the" << QDate() << QDate() << QList<Snowflake>{};
+        QTest::newRow("full text call") << ft << "lasted minutes" << QDate() << QDate() << QList<Snowflake>{call};
+        QTest::newRow("all: full text and contains") << all << "running" << QDate() << QDate() << QList<Snowflake>{first};
+        QTest::newRow("all: stem without the substring") << all << "runs" << QDate() << QDate() << QList<Snowflake>{};
+        QTest::newRow("date one day, newest first")
+            << date << "" << QDate(2024, 4, 26) << QDate(2024, 4, 26) << QList<Snowflake>{dm, reply, first};
+        QTest::newRow("date inclusive end")
+            << date << "" << QDate(2024, 4, 27) << QDate(2024, 5, 1) << QList<Snowflake>{bot};
+        QTest::newRow("date in UTC") << date << "" << QDate(2020, 1, 6) << QDate(2020, 1, 6) << QList<Snowflake>{old2};
+        QTest::newRow("date empty range") << date << "" << QDate(2021, 1, 1) << QDate(2021, 12, 31) << QList<Snowflake>{};
+        QTest::newRow("substring within dates") << sub << "the" << QDate(2020, 1, 1) << QDate(2020, 1, 5)
+                                                << QList<Snowflake>{old1};
+    }
+
+    void searchKinds()
+    {
+        QFETCH(int, kind);
+        QFETCH(QString, text);
+        QFETCH(QDate, start);
+        QFETCH(QDate, end);
+        QFETCH(QList<Snowflake>, expected);
+        const SearchPage p = search(Kind(kind), text, start, end, 1, 100);
+        QCOMPARE(ids(p.messages), expected);
+        QCOMPARE(p.totalCount, expected.size());
+    }
+
+    void pagingIsStableAndExact()
+    {
+        const QString path = writeExport(m_tmp.path(), QStringLiteral("numbers"), 2222222222222222299ull, 25,
+                                         QDateTime(QDate(2023, 6, 1), QTime(12, 0), Qt::UTC).toMSecsSinceEpoch());
+        const FileImport r = import(path, 7); // several COPY batches in one transaction
+        QVERIFY(!r.error);
+        QCOMPARE(r.inserted, 25);
+
+        QList<Snowflake> paged;
+        for (int page = 1; page <= 3; ++page) {
+            const SearchPage p = search(Kind::Substring, QStringLiteral("numbered"), {}, {}, page, 10);
+            QCOMPARE(p.totalCount, 25);
+            QCOMPARE(p.totalPages(), 3);
+            QCOMPARE(p.page, page);
+            QCOMPARE(p.messages.size(), page < 3 ? 10 : 5);
+            paged += ids(p.messages);
+        }
+        QList<Snowflake> expected;
+        for (int i = 24; i >= 0; --i) // same minute for pairs: the larger id comes first
+            expected.append(1300000000000000000ull + Snowflake(i));
+        QCOMPARE(paged, expected);
+
+        const SearchPage past = search(Kind::Substring, QStringLiteral("numbered"), {}, {}, 4, 10);
+        QCOMPARE(past.messages.size(), 0);
+        QCOMPARE(past.totalCount, 25);
+
+        const SearchPage inChannel = search(Kind::Substring, QStringLiteral("e"), {}, {}, 1, 100, 2222222222222222299ull);
+        QCOMPARE(inChannel.totalCount, 25);
+    }
+
+    void context()
+    {
+        const Expected<MessageContext> c = m_store->context(1300000000000000010ull, 3, 2);
+        QVERIFY2(c, c ? "" : qPrintable(c.error().message));
+        QCOMPARE(c->message.id, 1300000000000000010ull);
+        QCOMPARE(ids(c->before), (QList<Snowflake>{1300000000000000007ull, 1300000000000000008ull, 1300000000000000009ull}));
+        QCOMPARE(ids(c->after), (QList<Snowflake>{1300000000000000011ull, 1300000000000000012ull}));
+
+        const Expected<MessageContext> edge = m_store->context(1300000000000000000ull, 5, 0);
+        QVERIFY(edge);
+        QVERIFY(edge->before.isEmpty());
+        QVERIFY(edge->after.isEmpty());
+
+        const Expected<MessageContext> missing = m_store->context(42, 1, 1);
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().kind, Error::Kind::NotFound);
+    }
+
+    void failedFileStoresNothing()
+    {
+        // The third message is malformed; the first two were already sent by
+        // COPY in their own batches, and must not remain.
+        QFile bad(m_tmp.filePath(QStringLiteral("half.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"guild":{"id":"1","name":"g"},"channel":{"id":"77","name":"half"},"messages":[)"
+                  R"({"id":"501","timestamp":"2024-03-01T00:00:00+00:00","author":{"id":"4","name":"a"},"content":"one"},)"
+                  R"({"id":"502","timestamp":"2024-03-01T00:01:00+00:00","author":{"id":"4","name":"a"},"content":"two"},)"
+                  R"({"id":"503","timestamp":"yesterday","author":{"id":"4","name":"a"},"content":"three"}]})");
+        bad.close();
+        const qint64 before = messageCount();
+        const FileImport r = import(bad.fileName(), 1);
+        QVERIFY(r.error);
+        QVERIFY2(r.error->message.contains(QStringLiteral("timestamp \"yesterday\"")), qPrintable(r.error->message));
+        QCOMPARE(r.inserted, 0);
+        QCOMPARE(messageCount(), before);
+        const Expected<QList<Channel>> channels = m_store->channels();
+        QVERIFY(channels);
+        for (const Channel &c : *channels)
+            QVERIFY(c.id != 77);
+        // The connection is still usable afterwards.
+        QVERIFY(!import(fixture(QStringLiteral("dce/modern.json"))).error);
+    }
+
+    void channelsRememberTheNewestMessage()
+    {
+        const Expected<QList<Channel>> channels = m_store->channels();
+        QVERIFY(channels);
+        QHash<Snowflake, Channel> byId;
+        for (const Channel &c : *channels)
+            byId.insert(c.id, c);
+        QCOMPARE(byId.value(2222222222222222222ull).lastMessageId, 1232790000000000000ull);
+        QCOMPARE(byId.value(2222222222222222222ull).messageCount, 3); // not 6: the re-import added none
+        QCOMPARE(byId.value(2222222222222222222ull).category, QStringLiteral("Text Channels"));
+        QVERIFY(byId.contains(2222222222222222226ull)); // the empty channel is known
+        QCOMPARE(byId.value(2222222222222222226ull).messageCount, 0);
+
+        const Expected<QList<Guild>> guilds = m_store->guilds();
+        QVERIFY(guilds);
+        QCOMPARE(guilds->size(), 2); // the test guild and "Direct Messages"
+
+        const Expected<StoreStats> stats = m_store->stats();
+        QVERIFY(stats);
+        QCOMPARE(stats->messages, messageCount());
+        QCOMPARE(stats->oldestMs, QDateTime(QDate(2020, 1, 5), QTime(20, 30, 0, 710), Qt::UTC).toMSecsSinceEpoch());
+    }
+
+    void tooLongTermIsRefused()
+    {
+        SearchService service(m_store);
+        SearchRequest r;
+        r.text = QString(101, u'x');
+        const Expected<SearchPage> p = service.search(r);
+        QVERIFY(!p);
+        QCOMPARE(p.error().kind, Error::Kind::BadInput);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStoreConformance)
+#include "tst_storeconformance.moc"
