@@ -1,6 +1,7 @@
 #include "postgresstore.h"
 
 #include "dce/dcetime.h"
+#include "sqlcommon.h"
 
 #include <QLoggingCategory>
 #include <QSet>
@@ -94,81 +95,16 @@ constexpr auto selectColumns =
 
 constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
 
-Message readMessage(const QSqlQuery &q)
-{
-    Message m;
-    m.id = q.value(0).toULongLong();
-    m.channelId = q.value(1).toULongLong();
-    m.guildId = q.value(2).toULongLong();
-    m.authorId = q.value(3).toULongLong();
-    m.authorName = q.value(4).toString();
-    m.timestampMs = q.value(5).toLongLong();
-    m.content = q.value(6).toString();
-    m.replyToId = q.value(7).toULongLong();
-    m.attachmentCount = q.value(8).toInt();
-    m.embedCount = q.value(9).toInt();
-    m.reactionCount = q.value(10).toInt();
-    m.editedMs = q.value(11).toLongLong();
-    return m;
-}
-
-QString likePattern(const QString &term)
-{
-    QString escaped;
-    escaped.reserve(term.size() + 8);
-    escaped += QLatin1Char('%');
-    for (const QChar c : term) {
-        if (c == u'\\' || c == u'%' || c == u'_')
-            escaped += QLatin1Char('\\');
-        escaped += c;
-    }
-    escaped += QLatin1Char('%');
-    return escaped;
-}
-
 // The WHERE clause of a search, from fixed fragments; every value is bound.
-struct Where
+sql::Where whereFor(const SearchRequest &r)
 {
-    QString sql;
-    QVariantList binds;
-};
-
-Where whereFor(const SearchRequest &r)
-{
-    QStringList clauses;
-    Where w;
-    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
-        clauses << QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)");
-        w.binds << r.text;
-    }
-    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
-        clauses << QStringLiteral("content ILIKE ? ESCAPE '\\'");
-        w.binds << likePattern(r.text);
-    }
-    if (r.startDate.isValid()) {
-        clauses << QStringLiteral("message_date >= ?");
-        w.binds << r.startDate;
-    }
-    if (r.endDate.isValid()) {
-        clauses << QStringLiteral("message_date <= ?");
-        w.binds << r.endDate;
-    }
-    if (r.channelId) {
-        clauses << QStringLiteral("channel_id = ?");
-        w.binds << qint64(r.channelId);
-    }
-    if (r.authorId) {
-        clauses << QStringLiteral("author_id = ?");
-        w.binds << qint64(r.authorId);
-    }
-    w.sql = clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
+    sql::Where w;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
+        w.add(QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)"), r.text);
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
+        w.add(QStringLiteral("content ILIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
+    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d); });
     return w;
-}
-
-// Qt binds a null QString as NULL; the archive keeps "unknown" as ''.
-QString nonNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 
 PGconn *nativeHandle(const QSqlDatabase &db)
@@ -307,7 +243,7 @@ public:
             q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
                                      " ON CONFLICT (guild_id) DO UPDATE SET name = EXCLUDED.name"));
             q.addBindValue(qint64(m_guild.id));
-            q.addBindValue(nonNull(m_guild.name));
+            q.addBindValue(sql::nonNull(m_guild.name));
             if (!q.exec())
                 return m_store->failure(m_db, QStringLiteral("store the guild"), q.lastError().text());
             q.prepare(QStringLiteral(
@@ -317,14 +253,7 @@ public:
                 " category = EXCLUDED.category, type = EXCLUDED.type, topic = EXCLUDED.topic,"
                 " last_message_id = GREATEST(channels.last_message_id, EXCLUDED.last_message_id),"
                 " message_count = channels.message_count + EXCLUDED.message_count, updated_at = now()"));
-            q.addBindValue(qint64(m_channel.id));
-            q.addBindValue(qint64(m_guild.id));
-            q.addBindValue(nonNull(m_channel.name));
-            q.addBindValue(nonNull(m_channel.category));
-            q.addBindValue(nonNull(m_channel.type));
-            q.addBindValue(nonNull(m_channel.topic));
-            q.addBindValue(qint64(m_lastMessageId));
-            q.addBindValue(result.inserted);
+            sql::bindChannel(q, m_guild, m_channel, m_lastMessageId, result.inserted);
             if (!q.exec())
                 return m_store->failure(m_db, QStringLiteral("store the channel"), q.lastError().text());
         }
@@ -474,6 +403,11 @@ Error PostgresStore::failure(const QSqlDatabase &db, const QString &what, const 
     return Error::internal(QStringLiteral("PostgreSQL could not %1: %2").arg(what, detail.trimmed()));
 }
 
+std::function<Error(const QString &, const QString &)> PostgresStore::failureFor(const QSqlDatabase &db)
+{
+    return [this, db](const QString &what, const QString &detail) { return failure(db, what, detail); };
+}
+
 Expected<void> PostgresStore::migrate()
 {
     Expected<QSqlDatabase> db = database();
@@ -535,45 +469,9 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const Where where = whereFor(request);
-    const bool paged = request.kind != SearchRequest::Kind::All;
-    SearchPage page;
-    page.page = paged ? request.page : 1;
-
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (paged) {
-        q.prepare(QStringLiteral("SELECT count(*) FROM discord_chats") + where.sql);
-        for (const QVariant &v : where.binds)
-            q.addBindValue(v);
-        if (!q.exec() || !q.next())
-            return failure(*db, QStringLiteral("count matching messages"), q.lastError().text());
-        page.totalCount = q.value(0).toLongLong();
-        page.pageSize = request.pageSize;
-        if (page.totalCount <= request.offset())
-            return page;
-    }
-
-    QString sql = QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)) + where.sql
-                + QLatin1String(newestFirst);
-    if (paged)
-        sql += QStringLiteral(" LIMIT ? OFFSET ?");
-    q.prepare(sql);
-    for (const QVariant &v : where.binds)
-        q.addBindValue(v);
-    if (paged) {
-        q.addBindValue(request.pageSize);
-        q.addBindValue(request.offset());
-    }
-    if (!q.exec())
-        return failure(*db, QStringLiteral("search messages"), q.lastError().text());
-    while (q.next())
-        page.messages.append(readMessage(q));
-    if (!paged) {
-        page.totalCount = page.messages.size();
-        page.pageSize = int(page.messages.size());
-    }
-    return page;
+    return sql::search(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)),
+                       QStringLiteral("SELECT count(*) FROM discord_chats"), QLatin1String(newestFirst),
+                       whereFor(request), request, failureFor(*db));
 }
 
 Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before, int after)
@@ -590,7 +488,7 @@ Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before,
     if (!q.next())
         return Error::notFound(QStringLiteral("Message %1 is not in the archive.").arg(messageId));
     MessageContext ctx;
-    ctx.message = readMessage(q);
+    ctx.message = sql::readMessage(q);
 
     const auto neighbours = [&](bool older, int limit, QList<Message> &out) -> Expected<void> {
         if (limit <= 0)
@@ -605,12 +503,10 @@ Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before,
                            older ? QStringLiteral("DESC") : QStringLiteral("ASC")));
         q.addBindValue(qint64(ctx.message.id));
         q.addBindValue(limit);
-        if (!q.exec())
-            return failure(*db, QStringLiteral("read the conversation"), q.lastError().text());
-        while (q.next())
-            out.append(readMessage(q));
-        if (older)
-            std::reverse(out.begin(), out.end());
+        Expected<QList<Message>> found = sql::neighbours(q, older, failureFor(*db));
+        if (!found)
+            return found.error();
+        out = *found;
         return {};
     };
     if (Expected<void> r = neighbours(true, before, ctx.before); !r)
@@ -625,25 +521,7 @@ Expected<QList<Channel>> PostgresStore::channels()
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
-                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
-        return failure(*db, QStringLiteral("list channels"), q.lastError().text());
-    QList<Channel> out;
-    while (q.next()) {
-        Channel c;
-        c.id = q.value(0).toULongLong();
-        c.guildId = q.value(1).toULongLong();
-        c.name = q.value(2).toString();
-        c.category = q.value(3).toString();
-        c.type = q.value(4).toString();
-        c.topic = q.value(5).toString();
-        c.lastMessageId = q.value(6).toULongLong();
-        c.messageCount = q.value(7).toLongLong();
-        out.append(c);
-    }
-    return out;
+    return sql::channels(*db, failureFor(*db));
 }
 
 Expected<QList<Guild>> PostgresStore::guilds()
@@ -651,14 +529,7 @@ Expected<QList<Guild>> PostgresStore::guilds()
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT guild_id, name FROM guilds ORDER BY name, guild_id")))
-        return failure(*db, QStringLiteral("list guilds"), q.lastError().text());
-    QList<Guild> out;
-    while (q.next())
-        out.append(Guild{q.value(0).toULongLong(), q.value(1).toString()});
-    return out;
+    return sql::guilds(*db, failureFor(*db));
 }
 
 Expected<StoreStats> PostgresStore::stats()

@@ -4,6 +4,8 @@
 #include "databaseurl.h"
 #include "messagestore.h"
 
+#include <functional>
+
 namespace fdd {
 
 // PostgreSQL: discord_chats partitioned by month, English tsvector + GIN,
@@ -37,6 +39,7 @@ private:
     friend class PostgresIngestSession;
     Expected<QSqlDatabase> database();
     Error failure(const QSqlDatabase &db, const QString &what, const QString &detail);
+    std::function<Error(const QString &, const QString &)> failureFor(const QSqlDatabase &db);
 
     DatabaseUrl m_url;
     ConnectionPool m_pool;

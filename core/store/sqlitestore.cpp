@@ -1,6 +1,7 @@
 #include "sqlitestore.h"
 
 #include "dce/dcetime.h"
+#include "sqlcommon.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -68,35 +69,6 @@ constexpr auto selectColumns =
     "message_id, channel_id, guild_id, author_id, author_name, ts, content, COALESCE(reply_to_id, 0),"
     " attachment_count, embed_count, reaction_count, COALESCE(edited_at, 0)";
 
-Message readMessage(const QSqlQuery &q)
-{
-    Message m;
-    m.id = q.value(0).toULongLong();
-    m.channelId = q.value(1).toULongLong();
-    m.guildId = q.value(2).toULongLong();
-    m.authorId = q.value(3).toULongLong();
-    m.authorName = q.value(4).toString();
-    m.timestampMs = q.value(5).toLongLong();
-    m.content = q.value(6).toString();
-    m.replyToId = q.value(7).toULongLong();
-    m.attachmentCount = q.value(8).toInt();
-    m.embedCount = q.value(9).toInt();
-    m.reactionCount = q.value(10).toInt();
-    m.editedMs = q.value(11).toLongLong();
-    return m;
-}
-
-QString likePattern(const QString &term)
-{
-    QString escaped = QStringLiteral("%");
-    for (const QChar c : term) {
-        if (c == u'\\' || c == u'%' || c == u'_')
-            escaped += QLatin1Char('\\');
-        escaped += c;
-    }
-    return escaped + QLatin1Char('%');
-}
-
 // An FTS5 string: the text in double quotes, inner quotes doubled. FTS5 reads
 // everything inside as data, never as query syntax.
 QString ftsString(const QString &text)
@@ -106,62 +78,24 @@ QString ftsString(const QString &text)
     return QLatin1Char('"') + s + QLatin1Char('"');
 }
 
-QString isoDate(const QDate &d)
+sql::Where whereFor(const SearchRequest &r)
 {
-    return d.toString(Qt::ISODate);
-}
-
-struct Where
-{
-    QString sql;
-    QVariantList binds;
-    bool matchesNothing = false;
-};
-
-Where whereFor(const SearchRequest &r)
-{
-    QStringList clauses;
-    Where w;
+    sql::Where w;
     if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
         const QString query = SqliteStore::fullTextQuery(r.text);
-        if (query.isEmpty())
-            w.matchesNothing = true;
-        clauses << QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
-        w.binds << query;
+        w.matchesNothing = query.isEmpty();
+        w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
     }
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
-        // The trigram index narrows; LIKE decides, with the same escaping
-        // and ASCII case folding as the PostgreSQL store's ILIKE.
-        if (r.text.size() >= 3) {
-            clauses << QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)");
-            w.binds << ftsString(r.text);
-        }
-        clauses << QStringLiteral("content LIKE ? ESCAPE '\\'");
-        w.binds << likePattern(r.text);
+        // The trigram index narrows (it needs 3 characters); LIKE decides,
+        // with the same escaping as the PostgreSQL store's ILIKE.
+        if (r.text.size() >= 3)
+            w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)"),
+                  ftsString(r.text));
+        w.add(QStringLiteral("content LIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
     }
-    if (r.startDate.isValid()) {
-        clauses << QStringLiteral("message_date >= ?");
-        w.binds << isoDate(r.startDate);
-    }
-    if (r.endDate.isValid()) {
-        clauses << QStringLiteral("message_date <= ?");
-        w.binds << isoDate(r.endDate);
-    }
-    if (r.channelId) {
-        clauses << QStringLiteral("channel_id = ?");
-        w.binds << qint64(r.channelId);
-    }
-    if (r.authorId) {
-        clauses << QStringLiteral("author_id = ?");
-        w.binds << qint64(r.authorId);
-    }
-    w.sql = clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
+    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); });
     return w;
-}
-
-QString nonNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 
 } // namespace
@@ -212,10 +146,10 @@ public:
             m_insert.bindValue(1, qint64(m.channelId));
             m_insert.bindValue(2, qint64(m.guildId));
             m_insert.bindValue(3, qint64(m.authorId));
-            m_insert.bindValue(4, nonNull(m.authorName));
+            m_insert.bindValue(4, sql::nonNull(m.authorName));
             m_insert.bindValue(5, m.timestampMs);
             m_insert.bindValue(6, QString::fromLatin1(date.data(), qsizetype(date.size())));
-            m_insert.bindValue(7, nonNull(m.content));
+            m_insert.bindValue(7, sql::nonNull(m.content));
             m_insert.bindValue(8, m.replyToId ? QVariant(qint64(m.replyToId)) : QVariant(QMetaType::fromType<qint64>()));
             m_insert.bindValue(9, m.attachmentCount);
             m_insert.bindValue(10, m.embedCount);
@@ -240,7 +174,7 @@ public:
             q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
                                      " ON CONFLICT (guild_id) DO UPDATE SET name = excluded.name"));
             q.addBindValue(qint64(m_guild.id));
-            q.addBindValue(nonNull(m_guild.name));
+            q.addBindValue(sql::nonNull(m_guild.name));
             if (!q.exec())
                 return m_store->failure(QStringLiteral("store the guild"), q.lastError().text());
             q.prepare(QStringLiteral(
@@ -250,14 +184,7 @@ public:
                 " category = excluded.category, type = excluded.type, topic = excluded.topic,"
                 " last_message_id = max(channels.last_message_id, excluded.last_message_id),"
                 " message_count = channels.message_count + excluded.message_count, updated_at = unixepoch()"));
-            q.addBindValue(qint64(m_channel.id));
-            q.addBindValue(qint64(m_guild.id));
-            q.addBindValue(nonNull(m_channel.name));
-            q.addBindValue(nonNull(m_channel.category));
-            q.addBindValue(nonNull(m_channel.type));
-            q.addBindValue(nonNull(m_channel.topic));
-            q.addBindValue(qint64(m_lastMessageId));
-            q.addBindValue(m_result.inserted);
+            sql::bindChannel(q, m_guild, m_channel, m_lastMessageId, m_result.inserted);
             if (!q.exec())
                 return m_store->failure(QStringLiteral("store the channel"), q.lastError().text());
         }
@@ -367,6 +294,11 @@ Error SqliteStore::failure(const QString &what, const QString &detail) const
     return Error::internal(QStringLiteral("SQLite could not %1: %2").arg(what, detail.trimmed()));
 }
 
+std::function<Error(const QString &, const QString &)> SqliteStore::failureFn() const
+{
+    return [this](const QString &what, const QString &detail) { return failure(what, detail); };
+}
+
 Expected<void> SqliteStore::migrate()
 {
     const QFileInfo info(m_path);
@@ -424,46 +356,9 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const Where where = whereFor(request);
-    const bool paged = request.kind != SearchRequest::Kind::All;
-    SearchPage page;
-    page.page = paged ? request.page : 1;
-    page.pageSize = paged ? request.pageSize : 0;
-    if (where.matchesNothing)
-        return page;
-
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (paged) {
-        q.prepare(QStringLiteral("SELECT count(*) FROM messages") + where.sql);
-        for (const QVariant &v : where.binds)
-            q.addBindValue(v);
-        if (!q.exec() || !q.next())
-            return failure(QStringLiteral("count matching messages"), q.lastError().text());
-        page.totalCount = q.value(0).toLongLong();
-        if (page.totalCount <= request.offset())
-            return page;
-    }
-    QString sql = QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)) + where.sql
-                + QStringLiteral(" ORDER BY ts DESC, message_id DESC");
-    if (paged)
-        sql += QStringLiteral(" LIMIT ? OFFSET ?");
-    q.prepare(sql);
-    for (const QVariant &v : where.binds)
-        q.addBindValue(v);
-    if (paged) {
-        q.addBindValue(request.pageSize);
-        q.addBindValue(request.offset());
-    }
-    if (!q.exec())
-        return failure(QStringLiteral("search messages"), q.lastError().text());
-    while (q.next())
-        page.messages.append(readMessage(q));
-    if (!paged) {
-        page.totalCount = page.messages.size();
-        page.pageSize = int(page.messages.size());
-    }
-    return page;
+    return sql::search(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)),
+                       QStringLiteral("SELECT count(*) FROM messages"),
+                       QStringLiteral(" ORDER BY ts DESC, message_id DESC"), whereFor(request), request, failureFn());
 }
 
 Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, int after)
@@ -480,7 +375,7 @@ Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, i
     if (!q.next())
         return Error::notFound(QStringLiteral("Message %1 is not in the archive.").arg(messageId));
     MessageContext ctx;
-    ctx.message = readMessage(q);
+    ctx.message = sql::readMessage(q);
 
     const auto neighbours = [&](bool older, int limit, QList<Message> &out) -> Expected<void> {
         if (limit <= 0)
@@ -493,12 +388,10 @@ Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, i
         q.addBindValue(ctx.message.timestampMs);
         q.addBindValue(qint64(ctx.message.id));
         q.addBindValue(limit);
-        if (!q.exec())
-            return failure(QStringLiteral("read the conversation"), q.lastError().text());
-        while (q.next())
-            out.append(readMessage(q));
-        if (older)
-            std::reverse(out.begin(), out.end());
+        Expected<QList<Message>> found = sql::neighbours(q, older, failureFn());
+        if (!found)
+            return found.error();
+        out = *found;
         return {};
     };
     if (Expected<void> r = neighbours(true, before, ctx.before); !r)
@@ -513,25 +406,7 @@ Expected<QList<Channel>> SqliteStore::channels()
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
-                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
-        return failure(QStringLiteral("list channels"), q.lastError().text());
-    QList<Channel> out;
-    while (q.next()) {
-        Channel c;
-        c.id = q.value(0).toULongLong();
-        c.guildId = q.value(1).toULongLong();
-        c.name = q.value(2).toString();
-        c.category = q.value(3).toString();
-        c.type = q.value(4).toString();
-        c.topic = q.value(5).toString();
-        c.lastMessageId = q.value(6).toULongLong();
-        c.messageCount = q.value(7).toLongLong();
-        out.append(c);
-    }
-    return out;
+    return sql::channels(*db, failureFn());
 }
 
 Expected<QList<Guild>> SqliteStore::guilds()
@@ -539,14 +414,7 @@ Expected<QList<Guild>> SqliteStore::guilds()
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    QSqlQuery q(*db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT guild_id, name FROM guilds ORDER BY name, guild_id")))
-        return failure(QStringLiteral("list guilds"), q.lastError().text());
-    QList<Guild> out;
-    while (q.next())
-        out.append(Guild{q.value(0).toULongLong(), q.value(1).toString()});
-    return out;
+    return sql::guilds(*db, failureFn());
 }
 
 Expected<StoreStats> SqliteStore::stats()

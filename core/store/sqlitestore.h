@@ -3,6 +3,8 @@
 #include "connectionpool.h"
 #include "messagestore.h"
 
+#include <functional>
+
 namespace fdd {
 
 // The embedded default: one SQLite file, WAL mode, FTS5 tables kept in sync by
@@ -38,6 +40,7 @@ private:
     friend class SqliteIngestSession;
     Expected<QSqlDatabase> database();
     Error failure(const QString &what, const QString &detail) const;
+    std::function<Error(const QString &, const QString &)> failureFn() const;
 
     QString m_path;
     ConnectionPool m_pool;

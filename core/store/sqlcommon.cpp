@@ -1,0 +1,163 @@
+#include "sqlcommon.h"
+
+#include <QSqlError>
+
+#include <algorithm>
+
+namespace fdd::sql {
+
+Message readMessage(const QSqlQuery &q)
+{
+    Message m;
+    m.id = q.value(0).toULongLong();
+    m.channelId = q.value(1).toULongLong();
+    m.guildId = q.value(2).toULongLong();
+    m.authorId = q.value(3).toULongLong();
+    m.authorName = q.value(4).toString();
+    m.timestampMs = q.value(5).toLongLong();
+    m.content = q.value(6).toString();
+    m.replyToId = q.value(7).toULongLong();
+    m.attachmentCount = q.value(8).toInt();
+    m.embedCount = q.value(9).toInt();
+    m.reactionCount = q.value(10).toInt();
+    m.editedMs = q.value(11).toLongLong();
+    return m;
+}
+
+QString likePattern(const QString &term)
+{
+    QString escaped;
+    escaped.reserve(term.size() + 8);
+    escaped += QLatin1Char('%');
+    for (const QChar c : term) {
+        if (c == u'\\' || c == u'%' || c == u'_')
+            escaped += QLatin1Char('\\');
+        escaped += c;
+    }
+    escaped += QLatin1Char('%');
+    return escaped;
+}
+
+QString nonNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
+QString Where::sql() const
+{
+    return clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
+}
+
+void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date)
+{
+    if (r.startDate.isValid())
+        where.add(QStringLiteral("message_date >= ?"), date(r.startDate));
+    if (r.endDate.isValid())
+        where.add(QStringLiteral("message_date <= ?"), date(r.endDate));
+    if (r.channelId)
+        where.add(QStringLiteral("channel_id = ?"), qint64(r.channelId));
+    if (r.authorId)
+        where.add(QStringLiteral("author_id = ?"), qint64(r.authorId));
+}
+
+Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
+                            const QString &orderBy, const Where &where, const SearchRequest &request,
+                            const Failure &fail)
+{
+    const bool paged = request.kind != SearchRequest::Kind::All;
+    SearchPage page;
+    page.page = paged ? request.page : 1;
+    page.pageSize = paged ? request.pageSize : 0;
+    if (where.matchesNothing)
+        return page;
+
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (paged) {
+        q.prepare(countFrom + where.sql());
+        for (const QVariant &v : where.binds)
+            q.addBindValue(v);
+        if (!q.exec() || !q.next())
+            return fail(QStringLiteral("count matching messages"), q.lastError().text());
+        page.totalCount = q.value(0).toLongLong();
+        if (page.totalCount <= request.offset())
+            return page;
+    }
+    q.prepare(selectFrom + where.sql() + orderBy + (paged ? QStringLiteral(" LIMIT ? OFFSET ?") : QString()));
+    for (const QVariant &v : where.binds)
+        q.addBindValue(v);
+    if (paged) {
+        q.addBindValue(request.pageSize);
+        q.addBindValue(request.offset());
+    }
+    if (!q.exec())
+        return fail(QStringLiteral("search messages"), q.lastError().text());
+    while (q.next())
+        page.messages.append(readMessage(q));
+    if (!paged) {
+        page.totalCount = page.messages.size();
+        page.pageSize = int(page.messages.size());
+    }
+    return page;
+}
+
+Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fail)
+{
+    if (!q.exec())
+        return fail(QStringLiteral("read the conversation"), q.lastError().text());
+    QList<Message> out;
+    while (q.next())
+        out.append(readMessage(q));
+    if (older)
+        std::reverse(out.begin(), out.end());
+    return out;
+}
+
+Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
+                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
+        return fail(QStringLiteral("list channels"), q.lastError().text());
+    QList<Channel> out;
+    while (q.next()) {
+        Channel c;
+        c.id = q.value(0).toULongLong();
+        c.guildId = q.value(1).toULongLong();
+        c.name = q.value(2).toString();
+        c.category = q.value(3).toString();
+        c.type = q.value(4).toString();
+        c.topic = q.value(5).toString();
+        c.lastMessageId = q.value(6).toULongLong();
+        c.messageCount = q.value(7).toLongLong();
+        out.append(c);
+    }
+    return out;
+}
+
+Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT guild_id, name FROM guilds ORDER BY name, guild_id")))
+        return fail(QStringLiteral("list guilds"), q.lastError().text());
+    QList<Guild> out;
+    while (q.next())
+        out.append(Guild{q.value(0).toULongLong(), q.value(1).toString()});
+    return out;
+}
+
+void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowflake lastMessageId, qint64 inserted)
+{
+    q.addBindValue(qint64(channel.id));
+    q.addBindValue(qint64(guild.id));
+    q.addBindValue(nonNull(channel.name));
+    q.addBindValue(nonNull(channel.category));
+    q.addBindValue(nonNull(channel.type));
+    q.addBindValue(nonNull(channel.topic));
+    q.addBindValue(qint64(lastMessageId));
+    q.addBindValue(inserted);
+}
+
+} // namespace fdd::sql

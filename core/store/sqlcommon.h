@@ -1,0 +1,68 @@
+#pragma once
+
+#include "model/channel.h"
+#include "model/expected.h"
+#include "model/searchpage.h"
+#include "model/searchrequest.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantList>
+
+#include <functional>
+
+// What the two SQL stores (PostgreSQL, SQLite) share: row mapping, LIKE
+// escaping, WHERE building and the count-then-page search. Their SQL dialects
+// differ; their shapes do not.
+namespace fdd::sql {
+
+// Turns a failed step ("count matching messages") and the driver's text into
+// the store's Error.
+using Failure = std::function<Error(const QString &what, const QString &detail)>;
+
+// Selected columns, in this order: message_id, channel_id, guild_id,
+// author_id, author_name, timestamp ms, content, reply_to_id (0 for none),
+// attachment_count, embed_count, reaction_count, edited ms (0 for never).
+Message readMessage(const QSqlQuery &q);
+
+// "%term%" with %, _ and \ escaped for LIKE … ESCAPE '\'.
+QString likePattern(const QString &term);
+
+// Qt binds a null QString as NULL; the archive keeps "unknown" as ''.
+QString nonNull(const QString &s);
+
+// A WHERE clause made of fixed fragments; every value is bound.
+struct Where
+{
+    QStringList clauses;
+    QVariantList binds;
+    bool matchesNothing = false;
+
+    void add(const QString &clause, const QVariant &value)
+    {
+        clauses << clause;
+        binds << value;
+    }
+    QString sql() const;
+};
+
+// The filters every search kind shares: dates (bound as `date(d)`), channel, author.
+void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date);
+
+// count(*) then one page, newest first (or every row, unpaged, for Kind::All).
+Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
+                            const QString &orderBy, const Where &where, const SearchRequest &request,
+                            const Failure &fail);
+
+// Runs a prepared neighbour query (bound values already added) and returns
+// its messages oldest first.
+Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fail);
+
+Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail);
+Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail);
+
+// Binds the values of the channel upsert both stores write: channel_id,
+// guild_id, name, category, type, topic, last_message_id, message_count.
+void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowflake lastMessageId, qint64 inserted);
+
+} // namespace fdd::sql
