@@ -56,8 +56,8 @@ FDD_SERVICE_DIR=""
 FDD_PG_PID=""
 FDD_REDIS_PID=""
 
-# PostgreSQL refuses to run as root: as root, the cluster belongs to a
-# dedicated system user.
+# PostgreSQL refuses to run as root: as root, the servers run as a dedicated
+# system user.
 fdd_pg_user() {
     if [ "$(id -u)" -eq 0 ]; then
         id fdd-test >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin fdd-test
@@ -90,19 +90,24 @@ fdd_start_postgres() {
     fdd_log "PostgreSQL $FDD_PG_PID on 127.0.0.1:$FDD_PG_PORT"
 }
 
-# Starts redis-server on 127.0.0.1 with nothing persisted; sets
+# Starts redis-server on 127.0.0.1 with nothing persisted, as the same
+# unprivileged user as PostgreSQL; sets
 # FDD_REDIS_PORT, FDD_REDIS_PID and FDD_TEST_REDIS_URL.
 fdd_start_redis() {
+    local user; user=$(fdd_pg_user)
     FDD_SERVICE_DIR=${FDD_SERVICE_DIR:-$(mktemp -d /tmp/fdd-services.XXXXXX)}
+    chmod 755 "$FDD_SERVICE_DIR"
+    local dir=$FDD_SERVICE_DIR/redis
+    mkdir -p "$dir" && chown "$user" "$dir"
     FDD_REDIS_PORT=$(fdd_free_port)
-    redis-server --port "$FDD_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-        --daemonize yes --pidfile "$FDD_SERVICE_DIR/redis.pid" --dir "$FDD_SERVICE_DIR" \
-        --logfile "$FDD_SERVICE_DIR/redis.log" >/dev/null
+    fdd_as_pg_user "$user" redis-server --port "$FDD_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize yes --pidfile "$dir/redis.pid" --dir "$dir" --logfile "$dir/redis.log" >/dev/null
     for _ in $(seq 1 100); do
-        [ -s "$FDD_SERVICE_DIR/redis.pid" ] && redis-cli -p "$FDD_REDIS_PORT" ping >/dev/null 2>&1 && break
+        [ -s "$dir/redis.pid" ] && redis-cli -p "$FDD_REDIS_PORT" ping >/dev/null 2>&1 && break
         sleep 0.1
     done
-    FDD_REDIS_PID=$(cat "$FDD_SERVICE_DIR/redis.pid")
+    [ -s "$dir/redis.pid" ] || { cat "$dir/redis.log" >&2; return 1; }
+    FDD_REDIS_PID=$(cat "$dir/redis.pid")
     export FDD_TEST_REDIS_URL="redis://127.0.0.1:$FDD_REDIS_PORT"
     fdd_log "Redis $FDD_REDIS_PID on 127.0.0.1:$FDD_REDIS_PORT"
 }
