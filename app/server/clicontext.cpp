@@ -61,6 +61,27 @@ Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &
     return openStore(*url);
 }
 
+void addCacheOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("redis"),
+                      QStringLiteral("Cache search results in Redis: redis://[:password@]host:port[/db]. "
+                                     "Default: $FDD_REDIS_URL, else no cache."),
+                      QStringLiteral("url")});
+}
+
+Expected<std::shared_ptr<SearchCache>> cacheFrom(const QCommandLineParser &parser, const MessageStore &store)
+{
+    QString address = parser.value(QStringLiteral("redis"));
+    if (address.isEmpty())
+        address = qEnvironmentVariable("FDD_REDIS_URL");
+    if (address.isEmpty())
+        return std::shared_ptr<SearchCache>();
+    Expected<RedisUrl> url = RedisUrl::parse(address);
+    if (!url)
+        return url.error();
+    return std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), store.name());
+}
+
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis)
 {
     parser.setApplicationDescription(synopsis);

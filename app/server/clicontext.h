@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/searchcache.h"
 #include "model/expected.h"
 #include "store/messagestore.h"
 
@@ -24,6 +25,11 @@ int report(const Error &error);
 void addDatabaseOption(QCommandLineParser &parser);
 // The store --database or FDD_DATABASE_URL names, migrated.
 Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &parser);
+
+// --redis, for the subcommands that search or change the archive.
+void addCacheOption(QCommandLineParser &parser);
+// The cache --redis or FDD_REDIS_URL names, or null when neither is set.
+Expected<std::shared_ptr<SearchCache>> cacheFrom(const QCommandLineParser &parser, const MessageStore &store);
 
 // Parses the subcommand's arguments; on --help prints help and returns Ok, on
 // a usage error prints it and returns BadInput; otherwise returns -1.

@@ -29,6 +29,7 @@ int runImport(const QStringList &arguments)
                                  QStringLiteral("Export files, or folders searched for *.json."),
                                  QStringLiteral("FILE|DIR…"));
     addDatabaseOption(parser);
+    addCacheOption(parser);
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Print only the summary and errors."));
     parser.addOption(quiet);
     if (const int code = parseOrExit(parser, arguments,
@@ -54,6 +55,9 @@ int runImport(const QStringList &arguments)
     if (!store)
         return report(store.error());
 
+    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
+    if (!cache)
+        return report(cache.error());
     Importer importer(**store);
     const bool showProgress = !parser.isSet(quiet) && ::isatty(STDERR_FILENO);
     if (showProgress) {
@@ -89,6 +93,9 @@ int runImport(const QStringList &arguments)
                   << r.skipped << " skipped (#" << r.header.channel.name << ")" << Qt::endl;
         return true;
     });
+    if (inserted > 0 && *cache && !(*cache)->invalidate())
+        err() << "Redis could not be told about the new messages; cached searches may be stale for up to an hour."
+              << Qt::endl;
     const QLocale c = QLocale::c();
     err() << QStringLiteral("%1 file(s): %2 inserted, %3 skipped, %4 failed, in %5 s.")
                  .arg(files->size())

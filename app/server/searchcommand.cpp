@@ -102,8 +102,9 @@ void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelN
     if (page.totalCount == 0)
         o << "No messages found.\n";
     else if (paged)
-        o << QStringLiteral("Page %1 of %2 · %3 message(s) · %4 ms\n")
-                 .arg(page.page).arg(page.totalPages()).arg(page.totalCount).arg(page.elapsedMs);
+        o << QStringLiteral("Page %1 of %2 · %3 message(s) · %4 ms%5\n")
+                 .arg(page.page).arg(page.totalPages()).arg(page.totalCount).arg(page.elapsedMs)
+                 .arg(page.cache == CacheStatus::Hit ? QStringLiteral(" · cached") : QString());
     else
         o << QStringLiteral("%1 message(s) · %2 ms\n").arg(page.totalCount).arg(page.elapsedMs);
     o.flush();
@@ -127,6 +128,7 @@ int runSearch(const QStringList &arguments)
         {QStringLiteral("json"), QStringLiteral("Print the REST API's JSON instead of text.")},
     });
     addDatabaseOption(parser);
+    addCacheOption(parser);
     if (const int code = parseOrExit(parser, arguments,
                                      QStringLiteral("Searches the archive, newest messages first.")); code >= 0)
         return code;
@@ -142,7 +144,11 @@ int runSearch(const QStringList &arguments)
     Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
     if (!store)
         return report(store.error());
+    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
+    if (!cache)
+        return report(cache.error());
     SearchService service(*store);
+    service.setCache(*cache);
     Expected<SearchPage> page = service.search(*request);
     if (!page)
         return report(page.error());

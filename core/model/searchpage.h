@@ -6,6 +6,9 @@
 
 namespace fdd {
 
+// Where a page came from, for X-Cache and the status bar.
+enum class CacheStatus { Off, Miss, Hit };
+
 struct SearchPage
 {
     QList<Message> messages;
@@ -13,7 +16,7 @@ struct SearchPage
     int page = 1;
     int pageSize = 0;
     qint64 elapsedMs = 0;
-    bool cacheHit = false;
+    CacheStatus cache = CacheStatus::Off;
 
     int totalPages() const
     {

@@ -55,10 +55,31 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
         return valid.error();
     QElapsedTimer timer;
     timer.start();
+    // "All" answers are unbounded; they are not worth a Redis value.
+    const bool cacheable = m_cache && valid->kind != SearchRequest::Kind::All;
+    SearchCache::Lookup lookup;
+    if (cacheable) {
+        lookup = m_cache->lookup(*valid);
+        if (lookup.page) {
+            lookup.page->cache = CacheStatus::Hit;
+            lookup.page->elapsedMs = timer.elapsed();
+            return *lookup.page;
+        }
+    }
     Expected<SearchPage> page = m_store->search(*valid);
-    if (page)
-        page->elapsedMs = timer.elapsed();
+    if (!page)
+        return page;
+    if (cacheable)
+        m_cache->store(lookup, *page);
+    page->cache = lookup.status;
+    page->elapsedMs = timer.elapsed();
     return page;
+}
+
+void SearchService::dataChanged() const
+{
+    if (m_cache)
+        (void)m_cache->invalidate(); // Redis down: nothing is cached either
 }
 
 Expected<MessageContext> SearchService::context(Snowflake messageId, int before, int after) const

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cache/searchcache.h"
 #include "model/expected.h"
 #include "model/searchpage.h"
 #include "model/searchrequest.h"
@@ -18,6 +19,11 @@ public:
 
     MessageStore &store() const { return *m_store; }
 
+    // Optional: pages are looked up in and written to Redis.
+    void setCache(std::shared_ptr<SearchCache> cache) { m_cache = std::move(cache); }
+    // After new data lands: no cached page may be served from before it.
+    void dataChanged() const;
+
     Expected<SearchPage> search(SearchRequest request) const;
     Expected<MessageContext> context(Snowflake messageId, int before, int after) const;
 
@@ -30,6 +36,7 @@ public:
 
 private:
     std::shared_ptr<MessageStore> m_store;
+    std::shared_ptr<SearchCache> m_cache;
 };
 
 } // namespace fdd

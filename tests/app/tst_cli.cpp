@@ -177,6 +177,28 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(found.out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 1);
     }
 
+    void searchUsesTheRedisCache()
+    {
+        const QString redis = qEnvironmentVariable("FDD_TEST_REDIS_URL");
+        QVERIFY2(!redis.isEmpty(), "FDD_TEST_REDIS_URL is not set: run the suite through scripts/test");
+        const QStringList search{QStringLiteral("search"), QStringLiteral("--substring=park"), QStringLiteral("--redis"), redis};
+        const Run first = run(search, m_db->urlString());
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        const Run second = run(search, m_db->urlString());
+        QVERIFY2(second.out.contains(QStringLiteral("· cached")), qPrintable(second.out));
+        // An import that adds messages makes every cached page stale.
+        const Run imported = run({QStringLiteral("import"), fixture(QStringLiteral("../../resources/sample/sample-export.json")),
+                                  QStringLiteral("--redis"), redis}, m_db->urlString());
+        QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
+        const Run third = run(search, m_db->urlString());
+        QVERIFY2(!third.out.contains(QStringLiteral("· cached")), qPrintable(third.out));
+
+        const Run badUrl = run({QStringLiteral("search"), QStringLiteral("--substring=park"), QStringLiteral("--redis=http://x")},
+                               m_db->urlString());
+        QCOMPARE(badUrl.exitCode, 2);
+        QVERIFY2(badUrl.err.contains(QStringLiteral("The Redis address")), qPrintable(badUrl.err));
+    }
+
     void unreachableDatabase()
     {
         const Run r = run({QStringLiteral("search"), QStringLiteral("--substring=x"),

@@ -1,0 +1,162 @@
+#include "redisclient.h"
+
+#include <QLoggingCategory>
+#include <QUrl>
+
+#include <hiredis/hiredis.h>
+
+#include <cstdarg>
+
+Q_LOGGING_CATEGORY(lcRedis, "fdd.cache.redis")
+
+namespace fdd {
+
+Expected<RedisUrl> RedisUrl::parse(const QString &text)
+{
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty())
+        return Error::badInput(QStringLiteral("The Redis address \"%1\" is not usable: write it as redis://host:port or redis://:password@host:port/db.")
+                                   .arg(url.isValid() ? url.toDisplayString(QUrl::RemovePassword) : QStringLiteral("…")));
+    RedisUrl out;
+    out.host = url.host();
+    out.port = url.port(6379);
+    out.password = url.password();
+    const QString path = url.path().mid(1);
+    if (!path.isEmpty()) {
+        bool ok = false;
+        out.database = path.toInt(&ok);
+        if (!ok || out.database < 0)
+            return Error::badInput(QStringLiteral("The Redis database \"%1\" must be a number.").arg(path.left(20)));
+    }
+    return out;
+}
+
+QString RedisUrl::redacted() const
+{
+    return QStringLiteral("redis://%1:%2/%3").arg(host).arg(port).arg(database);
+}
+
+RedisClient::RedisClient(RedisUrl url, std::chrono::milliseconds timeout, std::chrono::milliseconds coolDown)
+    : m_url(std::move(url)), m_timeout(timeout), m_coolDown(coolDown)
+{
+}
+
+RedisClient::~RedisClient()
+{
+    QMutexLocker lock(&m_mutex);
+    dropLocked();
+}
+
+qint64 RedisClient::failures() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_failures;
+}
+
+void RedisClient::dropLocked()
+{
+    if (m_context)
+        redisFree(m_context);
+    m_context = nullptr;
+}
+
+bool RedisClient::connectLocked(QString &why)
+{
+    const timeval tv{long(m_timeout.count() / 1000), long((m_timeout.count() % 1000) * 1000)};
+    m_context = redisConnectWithTimeout(m_url.host.toUtf8().constData(), m_url.port, tv);
+    if (!m_context || m_context->err) {
+        why = m_context ? QString::fromUtf8(m_context->errstr) : QStringLiteral("out of memory");
+        dropLocked();
+        return false;
+    }
+    redisSetTimeout(m_context, tv);
+    const auto check = [&](redisReply *r) {
+        const bool ok = r && r->type != REDIS_REPLY_ERROR;
+        if (!ok)
+            why = r ? QString::fromUtf8(r->str, qsizetype(r->len)) : QString::fromUtf8(m_context->errstr);
+        if (r)
+            freeReplyObject(r);
+        return ok;
+    };
+    if (!m_url.password.isEmpty()) {
+        const QByteArray pw = m_url.password.toUtf8();
+        if (!check(static_cast<redisReply *>(redisCommand(m_context, "AUTH %b", pw.constData(), size_t(pw.size()))))) {
+            dropLocked();
+            return false;
+        }
+    }
+    if (m_url.database != 0
+        && !check(static_cast<redisReply *>(redisCommand(m_context, "SELECT %d", m_url.database)))) {
+        dropLocked();
+        return false;
+    }
+    return true;
+}
+
+Expected<RedisClient::Reply> RedisClient::command(const char *format, ...)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < m_openUntil) {
+        ++m_failures;
+        return Error::unavailable(QStringLiteral("Redis at %1 is unavailable (retrying shortly).").arg(m_url.redacted()));
+    }
+    const auto trip = [&](const QString &why) {
+        ++m_failures;
+        dropLocked();
+        m_openUntil = std::chrono::steady_clock::now() + m_coolDown;
+        qCWarning(lcRedis).noquote() << "Redis at" << m_url.redacted() << "failed:" << why;
+        return Error::unavailable(QStringLiteral("Redis at %1 is unavailable: %2").arg(m_url.redacted(), why));
+    };
+    QString why;
+    if (!m_context && !connectLocked(why))
+        return trip(why);
+
+    va_list args;
+    va_start(args, format);
+    auto *reply = static_cast<redisReply *>(redisvCommand(m_context, format, args));
+    va_end(args);
+    if (!reply)
+        return trip(QString::fromUtf8(m_context->errstr));
+    Reply owned(reply, freeReplyObject);
+    if (reply->type == REDIS_REPLY_ERROR)
+        return Error::internal(QStringLiteral("Redis refused a command: %1").arg(QString::fromUtf8(reply->str, qsizetype(reply->len))));
+    return owned;
+}
+
+Expected<std::optional<QByteArray>> RedisClient::get(const QByteArray &key)
+{
+    Expected<Reply> r = command("GET %b", key.constData(), size_t(key.size()));
+    if (!r)
+        return r.error();
+    if ((*r)->type == REDIS_REPLY_NIL)
+        return std::optional<QByteArray>();
+    return std::optional<QByteArray>(QByteArray((*r)->str, qsizetype((*r)->len)));
+}
+
+Expected<void> RedisClient::setEx(const QByteArray &key, const QByteArray &value, int ttlSeconds)
+{
+    Expected<Reply> r = command("SET %b %b EX %d", key.constData(), size_t(key.size()), value.constData(),
+                                size_t(value.size()), ttlSeconds);
+    if (!r)
+        return r.error();
+    return {};
+}
+
+Expected<qint64> RedisClient::incr(const QByteArray &key)
+{
+    Expected<Reply> r = command("INCR %b", key.constData(), size_t(key.size()));
+    if (!r)
+        return r.error();
+    return qint64((*r)->integer);
+}
+
+Expected<void> RedisClient::ping()
+{
+    Expected<Reply> r = command("PING");
+    if (!r)
+        return r.error();
+    return {};
+}
+
+} // namespace fdd

@@ -1,0 +1,103 @@
+#include "searchcache.h"
+
+#include <QCryptographicHash>
+#include <QDataStream>
+#include <QIODevice>
+
+namespace fdd {
+
+namespace {
+const QByteArray generationKey = QByteArrayLiteral("fdd:v1:generation");
+constexpr quint32 formatVersion = 1;
+} // namespace
+
+SearchCache::SearchCache(std::shared_ptr<RedisClient> redis, QString storeName, Options options)
+    : m_redis(std::move(redis)), m_store(std::move(storeName)), m_options(options)
+{
+}
+
+QByteArray SearchCache::requestHash(const SearchRequest &r)
+{
+    QByteArray bytes;
+    QDataStream s(&bytes, QIODevice::WriteOnly);
+    s << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId) << r.page
+      << r.pageSize;
+    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(40);
+}
+
+SearchCache::Lookup SearchCache::lookup(const SearchRequest &request) const
+{
+    Lookup out;
+    Expected<std::optional<QByteArray>> generation = m_redis->get(generationKey);
+    if (!generation)
+        return out; // Off
+    const QByteArray gen = generation->value_or(QByteArrayLiteral("0"));
+    out.key = QByteArrayLiteral("fdd:v1:") + gen + ':' + m_store.toUtf8() + ':'
+            + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
+    Expected<std::optional<QByteArray>> cached = m_redis->get(out.key);
+    if (!cached)
+        return Lookup{}; // Off
+    out.status = CacheStatus::Miss;
+    if (cached->has_value()) {
+        out.page = decode(**cached);
+        if (out.page)
+            out.status = CacheStatus::Hit;
+    }
+    return out;
+}
+
+void SearchCache::store(const Lookup &lookup, const SearchPage &page) const
+{
+    if (lookup.status != CacheStatus::Miss)
+        return;
+    const int ttl = page.totalCount == 0 ? m_options.emptyTtlSeconds : m_options.ttlSeconds;
+    (void)m_redis->setEx(lookup.key, encode(page), ttl); // a failed write only costs a later miss
+}
+
+Expected<qint64> SearchCache::invalidate() const
+{
+    return m_redis->incr(generationKey);
+}
+
+QByteArray SearchCache::encode(const SearchPage &page)
+{
+    QByteArray bytes;
+    QDataStream s(&bytes, QIODevice::WriteOnly);
+    s.setVersion(QDataStream::Qt_6_4);
+    s << formatVersion << page.totalCount << page.page << page.pageSize << qint64(page.messages.size());
+    for (const Message &m : page.messages)
+        s << quint64(m.id) << quint64(m.channelId) << quint64(m.guildId) << quint64(m.authorId) << m.authorName
+          << m.timestampMs << m.editedMs << m.content << quint64(m.replyToId) << m.attachmentCount << m.embedCount
+          << m.reactionCount;
+    return bytes;
+}
+
+std::optional<SearchPage> SearchCache::decode(const QByteArray &bytes)
+{
+    QDataStream s(bytes);
+    s.setVersion(QDataStream::Qt_6_4);
+    quint32 version = 0;
+    qint64 count = 0;
+    SearchPage page;
+    s >> version >> page.totalCount >> page.page >> page.pageSize >> count;
+    if (s.status() != QDataStream::Ok || version != formatVersion || count < 0 || count > 100000)
+        return std::nullopt;
+    page.messages.reserve(count);
+    for (qint64 i = 0; i < count; ++i) {
+        Message m;
+        quint64 id, channel, guild, author, reply;
+        s >> id >> channel >> guild >> author >> m.authorName >> m.timestampMs >> m.editedMs >> m.content >> reply
+            >> m.attachmentCount >> m.embedCount >> m.reactionCount;
+        m.id = id;
+        m.channelId = channel;
+        m.guildId = guild;
+        m.authorId = author;
+        m.replyToId = reply;
+        page.messages.append(std::move(m));
+    }
+    if (s.status() != QDataStream::Ok)
+        return std::nullopt;
+    return page;
+}
+
+} // namespace fdd
