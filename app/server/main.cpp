@@ -1,6 +1,7 @@
 #include "clicontext.h"
 #include "importcommand.h"
 #include "searchcommand.h"
+#include "servecommand.h"
 #include "store/sqlitestore.h"
 
 #include <QCoreApplication>
@@ -16,6 +17,7 @@ const char *const usage =
     "Commands:\n"
     "  import FILE|DIR…   import JSON exports (folders are searched for *.json)\n"
     "  search …           search by substring, full text or date\n"
+    "  serve              serve the REST API (default http://127.0.0.1:8000/api/)\n"
     "\n"
     "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
     "The archive is --database URL or $FDD_DATABASE_URL (postgresql://user@host:port/database or\n"
@@ -38,7 +40,8 @@ int main(int argc, char *argv[])
     // The commands print their own results and errors; the core's logs are
     // for --verbose-minded users, through QT_LOGGING_RULES.
     if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
-        QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=false\nfdd.*.info=false\nfdd.import.warning=false"));
+        QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=false\nfdd.*.info=false\nfdd.import.warning=false\n"
+                                                        "fdd.rest.access.info=true"));
 
     const QStringList args = QCoreApplication::arguments();
     const QString command = args.value(1);
@@ -47,6 +50,8 @@ int main(int argc, char *argv[])
         return runImport(args);
     if (command == QLatin1String("search"))
         return runSearch(args);
+    if (command == QLatin1String("serve"))
+        return runServe(args);
     if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
         out() << QString::fromUtf8(usage).arg(fdd::SqliteStore::defaultPath());
         return Ok;

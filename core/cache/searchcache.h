@@ -39,6 +39,8 @@ public:
     // Makes every cached page stale; called after each import.
     Expected<qint64> invalidate() const;
 
+    const std::shared_ptr<RedisClient> &redis() const { return m_redis; }
+
     static QByteArray encode(const SearchPage &page);
     static std::optional<SearchPage> decode(const QByteArray &bytes);
     static QByteArray requestHash(const SearchRequest &request);

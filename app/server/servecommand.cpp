@@ -1,0 +1,128 @@
+#include "servecommand.h"
+
+#include "clicontext.h"
+#include "server/restserver.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace fdd::cli {
+
+namespace {
+
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
+}
+
+// SIGINT and SIGTERM end the event loop from the loop itself: requests in
+// flight finish, then the server closes.
+void quitOnSignals()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, qApp);
+    QObject::connect(notifier, &QSocketNotifier::activated, qApp, [] {
+        char byte;
+        [[maybe_unused]] const auto read = ::read(signalPipe[0], &byte, 1);
+        err() << "Stopping." << Qt::endl;
+        QCoreApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+Expected<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    bool ok = false;
+    const int port = colon > 0 ? text.mid(colon + 1).toInt(&ok) : 0;
+    QString host = colon > 0 ? text.left(colon) : QString();
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    const QHostAddress address(host);
+    if (!ok || port < 0 || port > 65535 || address.isNull())
+        return Error::badInput(QStringLiteral("--listen takes HOST:PORT with an IP address, for example 127.0.0.1:8000, not \"%1\".").arg(text.left(60)));
+    return std::pair{address, quint16(port)};
+}
+
+} // namespace
+
+int runServe(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("serve"), QStringLiteral("Serve the REST API."), QStringLiteral("serve"));
+    parser.addOptions({
+        {QStringLiteral("listen"), QStringLiteral("Address and port to listen on (default 127.0.0.1:8000). "
+                                                  "Off loopback an API key is required."), QStringLiteral("host:port")},
+        {QStringLiteral("api-key-file"), QStringLiteral("A file holding the API key clients must send in X-Api-Key "
+                                                        "(default: $FDD_API_KEY)."), QStringLiteral("path")},
+        {QStringLiteral("no-auth"), QStringLiteral("Serve off loopback without an API key. Anyone who can reach the port can search.")},
+    });
+    addDatabaseOption(parser);
+    addCacheOption(parser);
+    if (const int code = parseOrExit(parser, arguments,
+                                     QStringLiteral("Serves the FastDiscordDB REST API (see /api/openapi.json).")); code >= 0)
+        return code;
+
+    Expected<std::pair<QHostAddress, quint16>> listen =
+        parseListen(parser.value(QStringLiteral("listen")).isEmpty() ? QStringLiteral("127.0.0.1:8000")
+                                                                      : parser.value(QStringLiteral("listen")));
+    if (!listen)
+        return report(listen.error());
+
+    QByteArray apiKey = qgetenv("FDD_API_KEY");
+    if (parser.isSet(QStringLiteral("api-key-file"))) {
+        QFile file(parser.value(QStringLiteral("api-key-file")));
+        if (!file.open(QIODevice::ReadOnly))
+            return report(Error::badInput(QStringLiteral("The API key file %1 cannot be read.").arg(file.fileName())));
+        apiKey = file.readAll().trimmed();
+    }
+    if (!listen->first.isLoopback() && apiKey.isEmpty() && !parser.isSet(QStringLiteral("no-auth")))
+        return report(Error::badInput(QStringLiteral("Listening on %1 makes the archive reachable from other machines: "
+                                                     "set FDD_API_KEY (or --api-key-file), or pass --no-auth to serve without one.")
+                                          .arg(listen->first.toString())));
+
+    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
+    if (!store)
+        return report(store.error());
+    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
+    if (!cache)
+        return report(cache.error());
+
+    auto service = std::make_shared<SearchService>(*store);
+    service->setCache(*cache);
+    RestServer::Options options;
+    options.service = service;
+    options.redis = *cache ? (*cache)->redis() : nullptr;
+    options.apiKey = apiKey;
+    RestServer server(options);
+    const quint16 port = server.listen(listen->first, listen->second);
+    if (port == 0)
+        return report(Error::unavailable(QStringLiteral("Cannot listen on %1:%2: the port is in use or not allowed.")
+                                             .arg(listen->first.toString()).arg(listen->second)));
+    quitOnSignals();
+    const QString host = listen->first.protocol() == QAbstractSocket::IPv6Protocol
+                           ? QStringLiteral("[%1]").arg(listen->first.toString()) : listen->first.toString();
+    err() << QStringLiteral("Serving the API on http://%1:%2/api/ (store: %3 %4, cache: %5, API key: %6)")
+                 .arg(host).arg(port).arg((*store)->name(), (*store)->location(),
+                                          *cache ? (*cache)->redis()->url().redacted() : QStringLiteral("off"),
+                                          apiKey.isEmpty() ? QStringLiteral("none") : QStringLiteral("required"))
+          << Qt::endl;
+    return QCoreApplication::exec();
+}
+
+} // namespace fdd::cli

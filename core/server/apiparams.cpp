@@ -1,0 +1,70 @@
+#include "apiparams.h"
+
+#include "search/searchservice.h"
+
+namespace fdd::api {
+
+namespace {
+
+QString value(const QUrlQuery &q, const QString &name)
+{
+    return q.queryItemValue(name, QUrl::FullyDecoded);
+}
+
+Expected<int> intParam(const QUrlQuery &q, const QString &name, int fallback)
+{
+    if (!q.hasQueryItem(name))
+        return fallback;
+    const QString text = value(q, name);
+    bool ok = false;
+    const int v = text.toInt(&ok);
+    if (!ok)
+        return Error::badInput(QStringLiteral("%1 must be a whole number, not \"%2\".").arg(name, text.left(20)));
+    return v;
+}
+
+} // namespace
+
+Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kind kind, const QString &termName)
+{
+    SearchRequest r;
+    r.kind = kind;
+    if (kind == SearchRequest::Kind::Date) {
+        if (!query.hasQueryItem(QStringLiteral("start_date")) || !query.hasQueryItem(QStringLiteral("end_date")))
+            return Error::badInput(QStringLiteral("start_date and end_date are required (YYYY-MM-DD)."));
+        Expected<QDate> start = SearchService::parseDate(value(query, QStringLiteral("start_date")), QStringLiteral("start_date"));
+        if (!start)
+            return start.error();
+        Expected<QDate> end = SearchService::parseDate(value(query, QStringLiteral("end_date")), QStringLiteral("end_date"));
+        if (!end)
+            return end.error();
+        r.startDate = *start;
+        r.endDate = *end;
+    } else {
+        if (!query.hasQueryItem(termName))
+            return Error::badInput(QStringLiteral("%1 is required: 1 to %2 characters.").arg(termName).arg(SearchRequest::MaxTermLength));
+        r.text = value(query, termName);
+    }
+    Expected<int> page = intParam(query, QStringLiteral("page"), 1);
+    if (!page)
+        return page.error();
+    const QString sizeName = query.hasQueryItem(QStringLiteral("page_size")) ? QStringLiteral("page_size") : QStringLiteral("size");
+    Expected<int> size = intParam(query, sizeName, SearchRequest::DefaultPageSize);
+    if (!size)
+        return size.error();
+    r.page = *page;
+    r.pageSize = *size;
+    return SearchService::validate(r);
+}
+
+Expected<int> contextSize(const QUrlQuery &query)
+{
+    Expected<int> n = intParam(query, QStringLiteral("context"), 0);
+    if (!n)
+        return n;
+    if (*n < 0 || *n > SearchService::MaxContext)
+        return Error::badInput(QStringLiteral("context must be between 0 and %1.").arg(SearchService::MaxContext));
+    return n;
+}
+
+} // namespace fdd::api

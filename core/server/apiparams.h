@@ -1,0 +1,19 @@
+#pragma once
+
+#include "model/expected.h"
+#include "model/searchrequest.h"
+
+#include <QUrlQuery>
+
+namespace fdd::api {
+
+// The query parameters of API.md turned into a validated SearchRequest:
+// search_term (or keyword), start_date, end_date, page, page_size (or size).
+// Every error is a 400 sentence naming the parameter.
+Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kind kind,
+                                      const QString &termName = QStringLiteral("search_term"));
+
+// context=N for context-search: 0..20, default 0.
+Expected<int> contextSize(const QUrlQuery &query);
+
+} // namespace fdd::api

@@ -1,0 +1,132 @@
+#include "openapi.h"
+
+#include <QJsonArray>
+
+namespace fdd::openapi {
+
+namespace {
+
+QJsonObject param(const char *name, const char *description, const char *type, bool required,
+                  const QJsonObject &extra = {})
+{
+    QJsonObject schema{{QStringLiteral("type"), QLatin1String(type)}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        schema.insert(it.key(), it.value());
+    return {{QStringLiteral("name"), QLatin1String(name)},
+            {QStringLiteral("in"), QStringLiteral("query")},
+            {QStringLiteral("required"), required},
+            {QStringLiteral("description"), QLatin1String(description)},
+            {QStringLiteral("schema"), schema}};
+}
+
+QJsonObject ref(const char *name)
+{
+    return {{QStringLiteral("$ref"), QStringLiteral("#/components/schemas/") + QLatin1String(name)}};
+}
+
+QJsonObject jsonResponse(const char *description, const char *schema)
+{
+    return {{QStringLiteral("description"), QLatin1String(description)},
+            {QStringLiteral("content"), QJsonObject{{QStringLiteral("application/json"),
+                                                     QJsonObject{{QStringLiteral("schema"), ref(schema)}}}}}};
+}
+
+QJsonObject responses(const char *okSchema)
+{
+    return {{QStringLiteral("200"), jsonResponse("Success (an empty list with detail \"No messages found\" when nothing matches)", okSchema)},
+            {QStringLiteral("400"), jsonResponse("Bad input: the detail says which parameter and why", "Error")},
+            {QStringLiteral("401"), jsonResponse("Missing or wrong X-Api-Key", "Error")},
+            {QStringLiteral("503"), jsonResponse("The store is unreachable", "Error")},
+            {QStringLiteral("500"), jsonResponse("A fault, logged under the request id in the body", "Error")}};
+}
+
+QJsonArray paging()
+{
+    return {param("page", "Page number, from 1", "integer", false, {{QStringLiteral("minimum"), 1}, {QStringLiteral("default"), 1}}),
+            param("page_size", "Messages a page (alias: size)", "integer", false,
+                  {{QStringLiteral("minimum"), 1}, {QStringLiteral("maximum"), 100}, {QStringLiteral("default"), 10}})};
+}
+
+QJsonObject get(const char *summary, QJsonArray parameters, const char *okSchema)
+{
+    return {{QStringLiteral("get"), QJsonObject{{QStringLiteral("summary"), QLatin1String(summary)},
+                                                {QStringLiteral("parameters"), parameters},
+                                                {QStringLiteral("responses"), responses(okSchema)}}}};
+}
+
+QJsonArray concat(QJsonArray a, const QJsonArray &b)
+{
+    for (const QJsonValue &v : b)
+        a.append(v);
+    return a;
+}
+
+} // namespace
+
+QJsonObject document()
+{
+    const QJsonObject term = param("search_term", "1 to 100 characters", "string", true,
+                                   {{QStringLiteral("minLength"), 1}, {QStringLiteral("maxLength"), 100}});
+    const QJsonObject keyword = param("keyword", "1 to 100 characters", "string", true,
+                                      {{QStringLiteral("minLength"), 1}, {QStringLiteral("maxLength"), 100}});
+    const QJsonArray dates{param("start_date", "YYYY-MM-DD, inclusive", "string", true, {{QStringLiteral("format"), QStringLiteral("date")}}),
+                           param("end_date", "YYYY-MM-DD, inclusive", "string", true, {{QStringLiteral("format"), QStringLiteral("date")}})};
+    const QJsonObject id{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}};
+    const QJsonObject str{{QStringLiteral("type"), QStringLiteral("string")}};
+    const QJsonObject integer{{QStringLiteral("type"), QStringLiteral("integer")}};
+
+    const QJsonObject message{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"), QJsonObject{{QStringLiteral("message_id"), id}, {QStringLiteral("channel_id"), id},
+                                                   {QStringLiteral("guild_id"), id}, {QStringLiteral("author_id"), id},
+                                                   {QStringLiteral("author_name"), str},
+                                                   {QStringLiteral("timestamp"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date-time")}}},
+                                                   {QStringLiteral("message_date"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date")}}},
+                                                   {QStringLiteral("content"), str},
+                                                   {QStringLiteral("before"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}, {QStringLiteral("items"), ref("Message")}}},
+                                                   {QStringLiteral("after"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}, {QStringLiteral("items"), ref("Message")}}}}}};
+    const QJsonObject messages{{QStringLiteral("type"), QStringLiteral("array")}, {QStringLiteral("items"), ref("Message")}};
+    const QJsonObject page{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"), QJsonObject{{QStringLiteral("messages"), messages}, {QStringLiteral("count"), integer},
+                                                   {QStringLiteral("total_count"), integer}, {QStringLiteral("page"), integer},
+                                                   {QStringLiteral("page_size"), integer}, {QStringLiteral("total_pages"), integer},
+                                                   {QStringLiteral("detail"), str}}}};
+    const QJsonObject all{{QStringLiteral("type"), QStringLiteral("object")},
+                          {QStringLiteral("properties"), QJsonObject{{QStringLiteral("messages"), messages},
+                                                                     {QStringLiteral("count"), integer},
+                                                                     {QStringLiteral("detail"), str}}}};
+    const QJsonObject error{{QStringLiteral("type"), QStringLiteral("object")},
+                            {QStringLiteral("properties"), QJsonObject{{QStringLiteral("detail"), str}, {QStringLiteral("request_id"), str}}},
+                            {QStringLiteral("required"), QJsonArray{QStringLiteral("detail")}}};
+    const QJsonObject health{{QStringLiteral("type"), QStringLiteral("object")}};
+
+    const QJsonObject paths{
+        {QStringLiteral("/api/chats/search"), get("Case-insensitive substring search, newest first", concat({term}, paging()), "Page")},
+        {QStringLiteral("/api/chats/search/all"), get("Every full-text match that also contains the term, unpaged", {term}, "AllMessages")},
+        {QStringLiteral("/api/chats/context-search"),
+         get("English full-text search; with context=N each message carries up to N neighbours before and after",
+             concat(concat({term}, paging()), {param("context", "Neighbours on each side, 0 to 20", "integer", false,
+                                                     {{QStringLiteral("minimum"), 0}, {QStringLiteral("maximum"), 20}, {QStringLiteral("default"), 0}})}),
+             "Page")},
+        {QStringLiteral("/api/chats/search/by-date"), get("Messages within an inclusive date range", concat(dates, paging()), "Page")},
+        {QStringLiteral("/api/es/chats/search"), get("Elasticsearch match on content (503 until Elasticsearch is configured)", concat({keyword}, paging()), "Page")},
+        {QStringLiteral("/api/es/chats/search/by-date"), get("Elasticsearch range on message_date (503 until Elasticsearch is configured)", concat(dates, paging()), "Page")},
+        {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable", {}, "Health")},
+        {QStringLiteral("/api/openapi.json"), get("This description", {}, "Health")},
+    };
+    return {
+        {QStringLiteral("openapi"), QStringLiteral("3.0.3")},
+        {QStringLiteral("info"), QJsonObject{{QStringLiteral("title"), QStringLiteral("FastDiscordDB")},
+                                             {QStringLiteral("version"), QStringLiteral(FDD_VERSION)},
+                                             {QStringLiteral("description"), QStringLiteral("Search archived Discord channels. Ids are strings.")}}},
+        {QStringLiteral("paths"), paths},
+        {QStringLiteral("components"),
+         QJsonObject{{QStringLiteral("schemas"), QJsonObject{{QStringLiteral("Message"), message}, {QStringLiteral("Page"), page},
+                                                            {QStringLiteral("AllMessages"), all}, {QStringLiteral("Error"), error},
+                                                            {QStringLiteral("Health"), health}}},
+                     {QStringLiteral("securitySchemes"), QJsonObject{{QStringLiteral("ApiKey"), QJsonObject{{QStringLiteral("type"), QStringLiteral("apiKey")}, {QStringLiteral("in"), QStringLiteral("header")}, {QStringLiteral("name"), QStringLiteral("X-Api-Key")}}}}}}},
+    };
+}
+
+} // namespace fdd::openapi
