@@ -1,0 +1,265 @@
+#include "dce/importer.h"
+#include "server/restserver.h"
+#include "store/sqlitestore.h"
+#include "testdatabase.h"
+
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fdd;
+using fdd::test::fixture;
+
+namespace {
+
+struct Answer
+{
+    int status = 0;
+    QJsonObject body;
+    QByteArray raw;
+    QByteArray cache;
+    QByteArray processTime;
+    QByteArray contentType;
+};
+
+} // namespace
+
+// The REST API over HTTP, in process, against the SQLite store (the store
+// conformance suite covers the stores themselves) and the test Redis.
+class TestRestServer : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    std::shared_ptr<SqliteStore> m_store;
+    std::shared_ptr<SearchService> m_service;
+    std::unique_ptr<RestServer> m_server;
+    std::unique_ptr<RestServer> m_keyed;
+    quint16 m_port = 0;
+    quint16 m_keyedPort = 0;
+    QNetworkAccessManager m_nam;
+
+    Answer get(const QString &pathAndQuery, quint16 port = 0, const QByteArray &apiKey = {})
+    {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port ? port : m_port).arg(pathAndQuery)));
+        if (!apiKey.isNull())
+            request.setRawHeader("X-Api-Key", apiKey);
+        QNetworkReply *reply = m_nam.get(request);
+        QEventLoop loop;
+        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        Answer a;
+        a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        a.raw = reply->readAll();
+        a.body = QJsonDocument::fromJson(a.raw).object();
+        a.cache = reply->rawHeader("X-Cache");
+        a.processTime = reply->rawHeader("X-Process-Time");
+        a.contentType = reply->rawHeader("Content-Type");
+        reply->deleteLater();
+        return a;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("archive.db")));
+        QVERIFY(m_store->migrate());
+        for (const char *name : {"modern.json", "legacy.json", "thread.json", "direct-messages.json"})
+            QVERIFY(!Importer(*m_store).importFile(fixture(QStringLiteral("dce/") + QLatin1String(name))).error);
+
+        const QString redis = qEnvironmentVariable("FDD_TEST_REDIS_URL");
+        QVERIFY2(!redis.isEmpty(), "FDD_TEST_REDIS_URL is not set: run the suite through scripts/test");
+        Expected<RedisUrl> url = RedisUrl::parse(redis);
+        QVERIFY(url);
+        auto client = std::make_shared<RedisClient>(*url);
+        m_service = std::make_shared<SearchService>(m_store);
+        // A store name of its own: other suites share this Redis.
+        m_service->setCache(std::make_shared<SearchCache>(client, QStringLiteral("rest-%1").arg(QCoreApplication::applicationPid())));
+        m_service->dataChanged();
+
+        m_server = std::make_unique<RestServer>(RestServer::Options{m_service, client, {}});
+        m_port = m_server->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_port != 0);
+        m_keyed = std::make_unique<RestServer>(RestServer::Options{m_service, client, QByteArrayLiteral("s3cret-key")});
+        m_keyedPort = m_keyed->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_keyedPort != 0);
+    }
+
+    void substringSearch()
+    {
+        const Answer a = get(QStringLiteral("/api/chats/search?search_term=RUNNING&page_size=5"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.contentType, QByteArrayLiteral("application/json; charset=utf-8"));
+        QVERIFY(!a.processTime.isEmpty());
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("page")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("page_size")).toInt(), 5);
+        QCOMPARE(a.body.value(QStringLiteral("total_pages")).toInt(), 1);
+        const QJsonObject m = a.body.value(QStringLiteral("messages")).toArray().first().toObject();
+        QCOMPARE(m.value(QStringLiteral("message_id")), QJsonValue(QStringLiteral("1232782017872138340")));
+        QCOMPARE(m.value(QStringLiteral("guild_id")), QJsonValue(QStringLiteral("1111111111111111111")));
+        QCOMPARE(m.value(QStringLiteral("timestamp")), QJsonValue(QStringLiteral("2024-04-26T18:03:11.123+00:00")));
+        QVERIFY(a.raw.contains("\"message_id\":\"1232782017872138340\"")); // a string in the wire text too
+    }
+
+    void cacheMissThenHit()
+    {
+        const QString path = QStringLiteral("/api/chats/search?search_term=park&size=3");
+        QCOMPARE(get(path).cache, QByteArrayLiteral("miss"));
+        const Answer hit = get(path);
+        QCOMPARE(hit.cache, QByteArrayLiteral("hit"));
+        QCOMPARE(hit.body.value(QStringLiteral("page_size")).toInt(), 3); // size is page_size's alias
+        // New data: the next answer comes from the store again.
+        QVERIFY(!Importer(*m_store).importFile(fixture(QStringLiteral("dce/empty-channel.json"))).error);
+        m_service->dataChanged();
+        QCOMPARE(get(path).cache, QByteArrayLiteral("miss"));
+    }
+
+    void noMatchIsNotAnError()
+    {
+        const Answer a = get(QStringLiteral("/api/chats/search?search_term=zzzqqq"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("detail")).toString(), QStringLiteral("No messages found"));
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 0);
+        QCOMPARE(a.body.value(QStringLiteral("messages")).toArray().size(), 0);
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("detail");
+        QTest::newRow("missing term") << "/api/chats/search" << "search_term is required";
+        QTest::newRow("empty term") << "/api/chats/search?search_term=" << "The search term is empty";
+        QTest::newRow("101 characters") << QStringLiteral("/api/chats/search?search_term=") + QString(101, u'a')
+                                        << "The search term is 101 characters long; the limit is 100.";
+        QTest::newRow("page 0") << "/api/chats/search?search_term=a&page=0" << "The page must be 1 or more";
+        QTest::newRow("page not a number") << "/api/chats/search?search_term=a&page=x" << "page must be a whole number";
+        QTest::newRow("page_size 101") << "/api/chats/search?search_term=a&page_size=101" << "between 1 and 100; 101";
+        QTest::newRow("size 0") << "/api/chats/search?search_term=a&size=0" << "between 1 and 100; 0";
+        QTest::newRow("no dates") << "/api/chats/search/by-date" << "start_date and end_date are required";
+        QTest::newRow("bad date") << "/api/chats/search/by-date?start_date=2024-02-30&end_date=2024-03-01"
+                                  << "The start_date \"2024-02-30\" is not a date";
+        QTest::newRow("reversed dates") << "/api/chats/search/by-date?start_date=2024-05-01&end_date=2024-04-01"
+                                        << "The start date 2024-05-01 is after the end date 2024-04-01.";
+        QTest::newRow("context 21") << "/api/chats/context-search?search_term=a&context=21" << "context must be between 0 and 20";
+        QTest::newRow("all without term") << "/api/chats/search/all" << "search_term is required";
+    }
+
+    void badInput()
+    {
+        QFETCH(QString, path);
+        QFETCH(QString, detail);
+        const Answer a = get(path);
+        QCOMPARE(a.status, 400);
+        QVERIFY2(a.body.value(QStringLiteral("detail")).toString().contains(detail), a.raw.constData());
+        QVERIFY(!a.processTime.isEmpty());
+    }
+
+    void byDate()
+    {
+        const Answer a = get(QStringLiteral("/api/chats/search/by-date?start_date=2024-04-26&end_date=2024-04-26&page_size=2"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 3);
+        QCOMPARE(a.body.value(QStringLiteral("total_pages")).toInt(), 2);
+        QCOMPARE(a.body.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232800000000000000"));
+    }
+
+    void all()
+    {
+        const Answer a = get(QStringLiteral("/api/chats/search/all?search_term=running"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("messages")).toArray().size(), 1);
+        QVERIFY(!a.body.contains(QStringLiteral("page")));
+    }
+
+    void contextSearch()
+    {
+        const Answer a = get(QStringLiteral("/api/chats/context-search?search_term=agree&context=1"));
+        QCOMPARE(a.status, 200);
+        const QJsonObject m = a.body.value(QStringLiteral("messages")).toArray().first().toObject();
+        QCOMPARE(m.value(QStringLiteral("message_id")).toString(), QStringLiteral("1232782100000000000"));
+        QCOMPARE(m.value(QStringLiteral("before")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232782017872138340"));
+        QCOMPARE(m.value(QStringLiteral("after")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232790000000000000"));
+        const Answer plain = get(QStringLiteral("/api/chats/context-search?search_term=agree"));
+        QVERIFY(!plain.body.value(QStringLiteral("messages")).toArray().first().toObject().contains(QStringLiteral("before")));
+    }
+
+    void elasticsearchNotConfigured()
+    {
+        const Answer a = get(QStringLiteral("/api/es/chats/search?keyword=x"));
+        QCOMPARE(a.status, 503);
+        QCOMPARE(a.body.value(QStringLiteral("detail")).toString(), QStringLiteral("Elasticsearch is not configured."));
+        QCOMPARE(a.cache, QByteArrayLiteral("off"));
+    }
+
+    void health()
+    {
+        const Answer a = get(QStringLiteral("/api/health"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QCOMPARE(a.body.value(QStringLiteral("store")).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("sqlite"));
+        QCOMPARE(a.body.value(QStringLiteral("cache")).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    }
+
+    void openapiDescribesEveryRoute()
+    {
+        const Answer a = get(QStringLiteral("/api/openapi.json"));
+        QCOMPARE(a.status, 200);
+        QVERIFY(a.body.value(QStringLiteral("openapi")).toString().startsWith(QStringLiteral("3.")));
+        const QJsonObject paths = a.body.value(QStringLiteral("paths")).toObject();
+        for (const QString &route : RestServer::routes()) {
+            QVERIFY2(paths.contains(route), qPrintable(route));
+            const QJsonObject op = paths.value(route).toObject().value(QStringLiteral("get")).toObject();
+            QVERIFY2(op.value(QStringLiteral("responses")).toObject().contains(QStringLiteral("200")), qPrintable(route));
+        }
+        QCOMPARE(paths.size(), RestServer::routes().size());
+        // Every $ref points at a schema that exists.
+        const QJsonObject schemas = a.body.value(QStringLiteral("components")).toObject().value(QStringLiteral("schemas")).toObject();
+        const QString text = QString::fromUtf8(a.raw);
+        static const QRegularExpression refs(QStringLiteral("#/components/schemas/(\\w+)"));
+        for (auto it = refs.globalMatch(text); it.hasNext();) {
+            const QString name = it.next().captured(1);
+            QVERIFY2(schemas.contains(name), qPrintable(name));
+        }
+    }
+
+    void unknownPath()
+    {
+        const Answer a = get(QStringLiteral("/api/nothing"));
+        QCOMPARE(a.status, 404);
+        QVERIFY(a.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("openapi")));
+    }
+
+    void apiKey_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<int>("status");
+        QTest::newRow("missing") << QByteArray() << 401;
+        QTest::newRow("wrong") << QByteArrayLiteral("s3cret-kez") << 401;
+        QTest::newRow("prefix") << QByteArrayLiteral("s3cret") << 401;
+        QTest::newRow("right") << QByteArrayLiteral("s3cret-key") << 200;
+    }
+
+    void apiKey()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(int, status);
+        const Answer a = get(QStringLiteral("/api/chats/search?search_term=park"), m_keyedPort, key);
+        QCOMPARE(a.status, status);
+        if (status == 401)
+            QCOMPARE(a.body.value(QStringLiteral("detail")).toString(), QStringLiteral("A valid X-Api-Key header is required."));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRestServer)
+#include "tst_restserver.moc"
