@@ -71,6 +71,8 @@ int runServe(const QStringList &arguments)
         {QStringLiteral("api-key-file"), QStringLiteral("A file holding the API key clients must send in X-Api-Key "
                                                         "(default: $FDD_API_KEY)."), QStringLiteral("path")},
         {QStringLiteral("no-auth"), QStringLiteral("Serve off loopback without an API key. Anyone who can reach the port can search.")},
+        {QStringLiteral("rate-limit"), QStringLiteral("Requests a client may make a minute, counted in Redis (default 600; 0: no limit). "
+                                                      "Needs --redis."), QStringLiteral("n")},
     });
     addDatabaseOption(parser);
     addCacheOption(parser);
@@ -109,6 +111,11 @@ int runServe(const QStringList &arguments)
     options.service = service;
     options.redis = *cache ? (*cache)->redis() : nullptr;
     options.apiKey = apiKey;
+    bool rateOk = true;
+    options.rateLimit = parser.isSet(QStringLiteral("rate-limit")) ? parser.value(QStringLiteral("rate-limit")).toInt(&rateOk) : 600;
+    if (!rateOk || options.rateLimit < 0)
+        return report(Error::badInput(QStringLiteral("--rate-limit takes a whole number of requests a minute, 0 for no limit.")));
+    options.rateWindowSeconds = 60;
     RestServer server(options);
     const quint16 port = server.listen(listen->first, listen->second);
     if (port == 0)

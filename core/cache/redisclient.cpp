@@ -151,6 +151,14 @@ Expected<qint64> RedisClient::incr(const QByteArray &key)
     return qint64((*r)->integer);
 }
 
+Expected<void> RedisClient::expire(const QByteArray &key, int seconds)
+{
+    Expected<Reply> r = command("EXPIRE %b %d", key.constData(), size_t(key.size()), seconds);
+    if (!r)
+        return r.error();
+    return {};
+}
+
 Expected<void> RedisClient::ping()
 {
     Expected<Reply> r = command("PING");

@@ -43,6 +43,7 @@ public:
     Expected<std::optional<QByteArray>> get(const QByteArray &key);
     Expected<void> setEx(const QByteArray &key, const QByteArray &value, int ttlSeconds);
     Expected<qint64> incr(const QByteArray &key);
+    Expected<void> expire(const QByteArray &key, int seconds);
     Expected<void> ping();
 
     const RedisUrl &url() const { return m_url; }

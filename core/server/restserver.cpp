@@ -95,16 +95,6 @@ QHttpServerResponse timed(QHttpServerResponse &&response, const QElapsedTimer &t
     return std::move(response);
 }
 
-QFuture<QHttpServerResponse> ready(QHttpServerResponse &&response)
-{
-    QPromise<QHttpServerResponse> promise;
-    QFuture<QHttpServerResponse> future = promise.future();
-    promise.start();
-    promise.addResult(std::move(response));
-    promise.finish();
-    return future;
-}
-
 // Bytes compared in time independent of where they differ.
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
@@ -118,39 +108,44 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 
 } // namespace
 
-RestServer::RestServer(Options options, QObject *parent) : QObject(parent), m_options(std::move(options))
+RestServer::RestServer(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_limiter(m_options.redis, m_options.rateLimit, m_options.rateWindowSeconds, m_options.rateKeyPrefix)
 {
     // Store calls wait on the network: more workers than cores.
     m_workers.setMaxThreadCount(std::max(4, QThread::idealThreadCount() * 4));
 
     using Kind = SearchRequest::Kind;
     const auto get = QHttpServerRequest::Method::Get;
-    m_http.route(QStringLiteral("/api/chats/search"), get, [this](const QHttpServerRequest &r) {
-        return search(r, Kind::Substring, QStringLiteral("search_term"));
-    });
-    m_http.route(QStringLiteral("/api/chats/search/all"), get, [this](const QHttpServerRequest &r) { return searchAll(r); });
-    m_http.route(QStringLiteral("/api/chats/context-search"), get, [this](const QHttpServerRequest &r) {
-        return search(r, Kind::FullText, QStringLiteral("search_term"));
-    });
-    m_http.route(QStringLiteral("/api/chats/search/by-date"), get, [this](const QHttpServerRequest &r) {
-        return search(r, Kind::Date, QString());
-    });
-    const auto noElastic = [this](const QHttpServerRequest &r) {
-        QElapsedTimer timer;
-        timer.start();
-        if (!authorised(r))
-            return ready(timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
-                                    Status::Unauthorized), timer));
-        return ready(timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
-                                Status::ServiceUnavailable), timer));
+    const auto searchRoute = [this, get](const QString &path, Kind kind) {
+        m_http.route(path, get, [this, kind](const QHttpServerRequest &r) {
+            return handle(r, Access::Key, [this, kind](const QUrlQuery &q, const QString &p, const QElapsedTimer &t) {
+                return search(q, p, t, kind);
+            });
+        });
     };
-    m_http.route(QStringLiteral("/api/es/chats/search"), get, noElastic);
-    m_http.route(QStringLiteral("/api/es/chats/search/by-date"), get, noElastic);
-    m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &) { return health(); });
-    m_http.route(QStringLiteral("/api/openapi.json"), get, [](const QHttpServerRequest &) {
-        QElapsedTimer timer;
-        timer.start();
-        return timed(json(openapi::document(), Status::Ok), timer);
+    searchRoute(QStringLiteral("/api/chats/search"), Kind::Substring);
+    searchRoute(QStringLiteral("/api/chats/context-search"), Kind::FullText);
+    searchRoute(QStringLiteral("/api/chats/search/by-date"), Kind::Date);
+    m_http.route(QStringLiteral("/api/chats/search/all"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this](const QUrlQuery &q, const QString &, const QElapsedTimer &t) { return searchAll(q, t); });
+    });
+    for (const QString &path : {QStringLiteral("/api/es/chats/search"), QStringLiteral("/api/es/chats/search/by-date")}) {
+        m_http.route(path, get, [this](const QHttpServerRequest &r) {
+            return handle(r, Access::Key, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+                return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
+                                  Status::ServiceUnavailable), t);
+            });
+        });
+    }
+    m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Public, [this](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return health(t); });
+    });
+    m_http.route(QStringLiteral("/api/openapi.json"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Public, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+            return timed(json(openapi::document(), Status::Ok), t);
+        });
     });
     m_http.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         qCInfo(lcAccess).noquote() << methodName(request.method()) << request.url().path() << 404;
@@ -189,118 +184,116 @@ QStringList RestServer::routes()
             QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json")};
 }
 
-bool RestServer::authorised(const QHttpServerRequest &request) const
-{
-    return m_options.apiKey.isEmpty() || constantTimeEquals(request.value(QByteArrayLiteral("X-Api-Key")), m_options.apiKey);
-}
-
-QFuture<QHttpServerResponse> RestServer::search(const QHttpServerRequest &request, SearchRequest::Kind kind,
-                                                const QString &termName)
+QFuture<QHttpServerResponse> RestServer::handle(const QHttpServerRequest &request, Access access, Work work)
 {
     QElapsedTimer timer;
     timer.start();
-    if (!authorised(request))
-        return ready(timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
-                                Status::Unauthorized), timer));
+    // What the worker needs, copied here: the request belongs to this thread.
+    const QByteArray key = request.value(QByteArrayLiteral("X-Api-Key"));
+    const QByteArray client = request.remoteAddress().toString().toLatin1();
     const QUrlQuery query = request.query();
-    Expected<SearchRequest> parsed = api::searchRequest(query, kind, termName);
-    if (!parsed)
-        return ready(timed(errorResponse(parsed.error()), timer));
-    const bool contextSearch = request.url().path().endsWith(QLatin1String("/context-search"));
+    const QString path = request.url().path();
+    return QtConcurrent::run(&m_workers, [this, access, key, client, query, path, timer, work]() -> QHttpServerResponse {
+        if (access == Access::Key && !m_options.apiKey.isEmpty() && !constantTimeEquals(key, m_options.apiKey))
+            return timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
+                              Status::Unauthorized), timer);
+        const RateLimiter::Decision admitted = m_limiter.admit(client);
+        if (!admitted.allowed) {
+            QHttpServerResponse r = timed(json({{QStringLiteral("detail"),
+                                                 QStringLiteral("Too many requests: try again in %1 s.").arg(admitted.retryAfterSeconds)}},
+                                               Status::TooManyRequests), timer);
+            r.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(admitted.retryAfterSeconds));
+            return r;
+        }
+        return work(query, path, timer);
+    });
+}
+
+QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
+                                       SearchRequest::Kind kind) const
+{
+    Expected<SearchRequest> request = api::searchRequest(query, kind);
+    if (!request)
+        return timed(errorResponse(request.error()), timer);
+    const bool contextSearch = path.endsWith(QLatin1String("/context-search"));
     Expected<int> context = api::contextSize(query);
     if (!context)
-        return ready(timed(errorResponse(context.error()), timer));
+        return timed(errorResponse(context.error()), timer);
 
-    auto service = m_options.service;
-    return QtConcurrent::run(&m_workers, [service, request = *parsed, timer, contextSearch,
-                                          context = *context]() -> QHttpServerResponse {
-        Expected<SearchPage> page = service->search(request);
-        if (!page)
-            return timed(errorResponse(page.error()), timer);
-        QJsonObject body = messagejson::page(*page);
-        if (contextSearch && context > 0) {
-            QJsonArray withContext;
-            for (const Message &m : std::as_const(page->messages)) {
-                Expected<MessageContext> c = service->context(m.id, context, context);
-                if (!c)
-                    return timed(errorResponse(c.error()), timer);
-                QJsonObject o = messagejson::message(m);
-                o.insert(QStringLiteral("before"), messagejson::messages(c->before));
-                o.insert(QStringLiteral("after"), messagejson::messages(c->after));
-                withContext.append(o);
-            }
-            body.insert(QStringLiteral("messages"), withContext);
+    const SearchService &service = *m_options.service;
+    Expected<SearchPage> page = service.search(*request);
+    if (!page)
+        return timed(errorResponse(page.error()), timer);
+    QJsonObject body = messagejson::page(*page);
+    if (contextSearch && *context > 0) {
+        QJsonArray withContext;
+        for (const Message &m : std::as_const(page->messages)) {
+            Expected<MessageContext> c = service.context(m.id, *context, *context);
+            if (!c)
+                return timed(errorResponse(c.error()), timer);
+            QJsonObject o = messagejson::message(m);
+            o.insert(QStringLiteral("before"), messagejson::messages(c->before));
+            o.insert(QStringLiteral("after"), messagejson::messages(c->after));
+            withContext.append(o);
         }
-        if (page->totalCount == 0)
-            body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
-        return timed(json(body, Status::Ok), timer, page->cache);
-    });
+        body.insert(QStringLiteral("messages"), withContext);
+    }
+    if (page->totalCount == 0)
+        body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
+    return timed(json(body, Status::Ok), timer, page->cache);
 }
 
-QFuture<QHttpServerResponse> RestServer::searchAll(const QHttpServerRequest &request)
+QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const
 {
-    QElapsedTimer timer;
-    timer.start();
-    if (!authorised(request))
-        return ready(timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
-                                Status::Unauthorized), timer));
-    Expected<SearchRequest> parsed = api::searchRequest(request.query(), SearchRequest::Kind::All);
-    if (!parsed)
-        return ready(timed(errorResponse(parsed.error()), timer));
-    auto service = m_options.service;
-    return QtConcurrent::run(&m_workers, [service, request = *parsed, timer]() -> QHttpServerResponse {
-        Expected<SearchPage> page = service->search(request);
-        if (!page)
-            return timed(errorResponse(page.error()), timer);
-        // The body is written message by message, never as a QJsonArray
-        // beside the rows.
-        QByteArray body = QByteArrayLiteral("{\"messages\":[");
-        const qsizetype count = page->messages.size();
-        for (qsizetype i = 0; i < count; ++i) {
-            if (i)
-                body += ',';
-            body += QJsonDocument(messagejson::message(page->messages.at(i))).toJson(QJsonDocument::Compact);
-        }
-        page->messages.clear();
-        body += "],\"count\":" + QByteArray::number(count);
-        if (count == 0)
-            body += ",\"detail\":\"No messages found\"";
-        body += '}';
-        return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer,
-                     page->cache);
-    });
+    Expected<SearchRequest> request = api::searchRequest(query, SearchRequest::Kind::All);
+    if (!request)
+        return timed(errorResponse(request.error()), timer);
+    Expected<SearchPage> page = m_options.service->search(*request);
+    if (!page)
+        return timed(errorResponse(page.error()), timer);
+    // The body is written message by message, never as a QJsonArray beside
+    // the rows.
+    QByteArray body = QByteArrayLiteral("{\"messages\":[");
+    const qsizetype count = page->messages.size();
+    for (qsizetype i = 0; i < count; ++i) {
+        if (i)
+            body += ',';
+        body += QJsonDocument(messagejson::message(page->messages.at(i))).toJson(QJsonDocument::Compact);
+    }
+    page->messages.clear();
+    body += "],\"count\":" + QByteArray::number(count);
+    if (count == 0)
+        body += ",\"detail\":\"No messages found\"";
+    body += '}';
+    return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer,
+                 page->cache);
 }
 
-QFuture<QHttpServerResponse> RestServer::health()
+QHttpServerResponse RestServer::health(const QElapsedTimer &timer) const
 {
-    QElapsedTimer timer;
-    timer.start();
-    auto service = m_options.service;
-    auto redis = m_options.redis;
-    return QtConcurrent::run(&m_workers, [service, redis, timer]() -> QHttpServerResponse {
-        QJsonObject store{{QStringLiteral("name"), service->store().name()}};
-        Expected<StoreStats> stats = service->store().stats();
-        if (stats) {
-            store.insert(QStringLiteral("status"), QStringLiteral("ok"));
-            store.insert(QStringLiteral("messages"), stats->messages);
-            store.insert(QStringLiteral("channels"), stats->channels);
-        } else {
-            store.insert(QStringLiteral("status"), QStringLiteral("unavailable"));
-            store.insert(QStringLiteral("detail"), stats.error().message);
-        }
-        QJsonObject cache{{QStringLiteral("status"), QStringLiteral("off")}};
-        if (redis) {
-            const Expected<void> pong = redis->ping();
-            cache.insert(QStringLiteral("status"), pong ? QStringLiteral("ok") : QStringLiteral("unavailable"));
-            if (!pong)
-                cache.insert(QStringLiteral("detail"), pong.error().message);
-        }
-        const QJsonObject body{{QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable")},
-                               {QStringLiteral("store"), store},
-                               {QStringLiteral("cache"), cache},
-                               {QStringLiteral("exporter"), QJsonObject{{QStringLiteral("status"), QStringLiteral("not configured")}}}};
-        return timed(json(body, stats ? Status::Ok : Status::ServiceUnavailable), timer);
-    });
+    MessageStore &store = m_options.service->store();
+    QJsonObject storeStatus{{QStringLiteral("name"), store.name()}};
+    Expected<StoreStats> stats = store.stats();
+    if (stats) {
+        storeStatus.insert(QStringLiteral("status"), QStringLiteral("ok"));
+        storeStatus.insert(QStringLiteral("messages"), stats->messages);
+        storeStatus.insert(QStringLiteral("channels"), stats->channels);
+    } else {
+        storeStatus.insert(QStringLiteral("status"), QStringLiteral("unavailable"));
+        storeStatus.insert(QStringLiteral("detail"), stats.error().message);
+    }
+    QJsonObject cache{{QStringLiteral("status"), QStringLiteral("off")}};
+    if (m_options.redis) {
+        const Expected<void> pong = m_options.redis->ping();
+        cache.insert(QStringLiteral("status"), pong ? QStringLiteral("ok") : QStringLiteral("unavailable"));
+        if (!pong)
+            cache.insert(QStringLiteral("detail"), pong.error().message);
+    }
+    const QJsonObject body{{QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable")},
+                           {QStringLiteral("store"), storeStatus},
+                           {QStringLiteral("cache"), cache},
+                           {QStringLiteral("exporter"), QJsonObject{{QStringLiteral("status"), QStringLiteral("not configured")}}}};
+    return timed(json(body, stats ? Status::Ok : Status::ServiceUnavailable), timer);
 }
 
 } // namespace fdd

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cache/redisclient.h"
+#include "ratelimiter.h"
 #include "search/searchservice.h"
 
 #include <QHostAddress>
@@ -25,6 +26,9 @@ public:
         std::shared_ptr<SearchService> service;
         std::shared_ptr<RedisClient> redis; // for /api/health; may be null
         QByteArray apiKey;                  // required in X-Api-Key when not empty
+        int rateLimit = 0;                  // requests per client per window; 0: no limit
+        int rateWindowSeconds = 60;
+        QByteArray rateKeyPrefix = "fdd:v1:rate:";
     };
 
     explicit RestServer(Options options, QObject *parent = nullptr);
@@ -37,13 +41,19 @@ public:
     static QStringList routes();
 
 private:
-    QFuture<QHttpServerResponse> search(const QHttpServerRequest &request, SearchRequest::Kind kind,
-                                        const QString &termName);
-    QFuture<QHttpServerResponse> searchAll(const QHttpServerRequest &request);
-    QFuture<QHttpServerResponse> health();
-    bool authorised(const QHttpServerRequest &request) const;
+    // The work of one endpoint, run on a worker thread once the request is
+    // authorised and within its rate limit.
+    using Work = std::function<QHttpServerResponse(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer)>;
+    enum class Access { Key, Public };
+    QFuture<QHttpServerResponse> handle(const QHttpServerRequest &request, Access access, Work work);
+
+    QHttpServerResponse search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
+                               SearchRequest::Kind kind) const;
+    QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
+    QHttpServerResponse health(const QElapsedTimer &timer) const;
 
     Options m_options;
+    RateLimiter m_limiter;
     QHttpServer m_http;
     QThreadPool m_workers;
 };

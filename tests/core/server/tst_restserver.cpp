@@ -40,8 +40,11 @@ class TestRestServer : public QObject
     std::shared_ptr<SearchService> m_service;
     std::unique_ptr<RestServer> m_server;
     std::unique_ptr<RestServer> m_keyed;
+    std::unique_ptr<RestServer> m_limited;
     quint16 m_port = 0;
     quint16 m_keyedPort = 0;
+    quint16 m_limitedPort = 0;
+    QByteArray m_retryAfter;
     QNetworkAccessManager m_nam;
 
     Answer get(const QString &pathAndQuery, quint16 port = 0, const QByteArray &apiKey = {})
@@ -60,6 +63,7 @@ class TestRestServer : public QObject
         a.cache = reply->rawHeader("X-Cache");
         a.processTime = reply->rawHeader("X-Process-Time");
         a.contentType = reply->rawHeader("Content-Type");
+        m_retryAfter = reply->rawHeader("Retry-After");
         reply->deleteLater();
         return a;
     }
@@ -88,6 +92,13 @@ private slots:
         m_keyed = std::make_unique<RestServer>(RestServer::Options{m_service, client, QByteArrayLiteral("s3cret-key")});
         m_keyedPort = m_keyed->listen(QHostAddress::LocalHost, 0);
         QVERIFY(m_keyedPort != 0);
+        RestServer::Options limited{m_service, client, {}};
+        limited.rateLimit = 3;
+        limited.rateWindowSeconds = 3600; // the window cannot roll over during the test
+        limited.rateKeyPrefix = "fdd:test:rate:" + QByteArray::number(QCoreApplication::applicationPid()) + ':';
+        m_limited = std::make_unique<RestServer>(limited);
+        m_limitedPort = m_limited->listen(QHostAddress::LocalHost, 0);
+        QVERIFY(m_limitedPort != 0);
     }
 
     void substringSearch()
@@ -238,6 +249,19 @@ private slots:
         const Answer a = get(QStringLiteral("/api/nothing"));
         QCOMPARE(a.status, 404);
         QVERIFY(a.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("openapi")));
+    }
+
+    void rateLimit()
+    {
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(get(QStringLiteral("/api/chats/search?search_term=park"), m_limitedPort).status, 200);
+        const Answer limited = get(QStringLiteral("/api/chats/search?search_term=park"), m_limitedPort);
+        QCOMPARE(limited.status, 429);
+        QVERIFY2(limited.body.value(QStringLiteral("detail")).toString().startsWith(QStringLiteral("Too many requests")), limited.raw.constData());
+        const int retry = m_retryAfter.toInt();
+        QVERIFY2(retry >= 1 && retry <= 3600, m_retryAfter.constData());
+        // Another server's clients are not counted here.
+        QCOMPARE(get(QStringLiteral("/api/chats/search?search_term=park")).status, 200);
     }
 
     void apiKey_data()
