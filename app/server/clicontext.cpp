@@ -79,7 +79,7 @@ Expected<std::shared_ptr<SearchCache>> cacheFrom(const QCommandLineParser &parse
     Expected<RedisUrl> url = RedisUrl::parse(address);
     if (!url)
         return url.error();
-    return std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), store.name());
+    return std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), store);
 }
 
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis)

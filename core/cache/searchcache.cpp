@@ -7,12 +7,15 @@
 namespace fdd {
 
 namespace {
-const QByteArray generationKey = QByteArrayLiteral("fdd:v1:generation");
 constexpr quint32 formatVersion = 1;
 } // namespace
 
-SearchCache::SearchCache(std::shared_ptr<RedisClient> redis, QString storeName, Options options)
-    : m_redis(std::move(redis)), m_store(std::move(storeName)), m_options(options)
+SearchCache::SearchCache(std::shared_ptr<RedisClient> redis, const MessageStore &store, Options options)
+    : m_redis(std::move(redis))
+    , m_store(store.name().toUtf8() + '-'
+              + QCryptographicHash::hash(store.location().toUtf8(), QCryptographicHash::Sha256).toHex().left(12))
+    , m_generationKey(QByteArrayLiteral("fdd:v1:generation:") + m_store)
+    , m_options(options)
 {
 }
 
@@ -28,11 +31,11 @@ QByteArray SearchCache::requestHash(const SearchRequest &r)
 SearchCache::Lookup SearchCache::lookup(const SearchRequest &request) const
 {
     Lookup out;
-    Expected<std::optional<QByteArray>> generation = m_redis->get(generationKey);
+    Expected<std::optional<QByteArray>> generation = m_redis->get(m_generationKey);
     if (!generation)
         return out; // Off
     const QByteArray gen = generation->value_or(QByteArrayLiteral("0"));
-    out.key = QByteArrayLiteral("fdd:v1:") + gen + ':' + m_store.toUtf8() + ':'
+    out.key = QByteArrayLiteral("fdd:v1:") + gen + ':' + m_store + ':'
             + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
     Expected<std::optional<QByteArray>> cached = m_redis->get(out.key);
     if (!cached)
@@ -56,7 +59,7 @@ void SearchCache::store(const Lookup &lookup, const SearchPage &page) const
 
 Expected<qint64> SearchCache::invalidate() const
 {
-    return m_redis->incr(generationKey);
+    return m_redis->incr(m_generationKey);
 }
 
 QByteArray SearchCache::encode(const SearchPage &page)

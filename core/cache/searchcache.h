@@ -3,14 +3,17 @@
 #include "model/searchpage.h"
 #include "model/searchrequest.h"
 #include "redisclient.h"
+#include "store/messagestore.h"
 
 #include <memory>
 
 namespace fdd {
 
-// Search results in Redis under fdd:v1:<generation>:<store>:<kind>:<hash>.
-// An import bumps the generation, so no stale page outlives new data and
-// nothing needs deleting: old keys expire by their TTL. A Redis failure never
+// Search results in Redis under fdd:v1:<generation>:<store>:<kind>:<hash>,
+// where <store> names the archive itself (kind and a hash of its location), so
+// archives sharing one Redis never see each other's pages. An import bumps
+// the archive's generation, so no stale page outlives new data and nothing
+// needs deleting: old keys expire by their TTL. A Redis failure never
 // fails a search: the lookup reports CacheStatus::Off and the store answers.
 class SearchCache
 {
@@ -28,9 +31,9 @@ public:
         QByteArray key;                 // where a miss should be stored
     };
 
-    SearchCache(std::shared_ptr<RedisClient> redis, QString storeName, Options options);
-    SearchCache(std::shared_ptr<RedisClient> redis, QString storeName)
-        : SearchCache(std::move(redis), std::move(storeName), Options{})
+    SearchCache(std::shared_ptr<RedisClient> redis, const MessageStore &store, Options options);
+    SearchCache(std::shared_ptr<RedisClient> redis, const MessageStore &store)
+        : SearchCache(std::move(redis), store, Options{})
     {
     }
 
@@ -47,7 +50,8 @@ public:
 
 private:
     std::shared_ptr<RedisClient> m_redis;
-    QString m_store;
+    QByteArray m_store;         // "<kind>-<hash of location>"
+    QByteArray m_generationKey; // fdd:v1:generation:<store>
     Options m_options;
 };
 

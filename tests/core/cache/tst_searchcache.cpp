@@ -2,10 +2,9 @@
 #include "dce/importer.h"
 #include "search/searchservice.h"
 #include "store/sqlitestore.h"
+#include "redisprocess.h"
 #include "testdatabase.h"
 
-#include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,36 +18,13 @@ class TestSearchCache : public QObject
     Q_OBJECT
 
     QTemporaryDir m_tmp;
-    QProcess m_redis;
-    int m_port = 0;
+    test::RedisProcess m_redis;
     std::shared_ptr<SqliteStore> m_store;
     std::shared_ptr<RedisClient> m_client;
     std::unique_ptr<SearchService> m_service;
 
-    bool startRedis()
-    {
-        m_redis.setProgram(QStringLiteral("redis-server"));
-        m_redis.setArguments({QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
-                              QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
-                              QStringLiteral("--appendonly"), QStringLiteral("no")});
-        m_redis.start();
-        if (!m_redis.waitForStarted())
-            return false;
-        // Ready once it says so on stdout.
-        QByteArray seen;
-        while (!seen.contains("Ready to accept connections")) {
-            if (!m_redis.waitForReadyRead(10000))
-                return false;
-            seen += m_redis.readAllStandardOutput();
-        }
-        return true;
-    }
-
-    void stopRedis()
-    {
-        m_redis.terminate();
-        m_redis.waitForFinished();
-    }
+    bool startRedis() { return m_redis.start(); }
+    void stopRedis() { m_redis.stop(); }
 
     SearchPage search(const QString &term)
     {
@@ -62,10 +38,6 @@ class TestSearchCache : public QObject
 private slots:
     void initTestCase()
     {
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-        m_port = probe.serverPort();
-        probe.close();
         QVERIFY2(startRedis(), "redis-server did not start: install redis-server (scripts/test does)");
 
         m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("archive.db")));
@@ -73,11 +45,11 @@ private slots:
         QVERIFY(!Importer(*m_store).importFile(fixture(QStringLiteral("dce/modern.json"))).error);
 
         RedisUrl url;
-        url.port = m_port;
+        url.port = m_redis.port();
         // No cool-down: the recovery test must not wait for one.
         m_client = std::make_shared<RedisClient>(url, std::chrono::milliseconds(500), std::chrono::milliseconds(0));
         m_service = std::make_unique<SearchService>(m_store);
-        m_service->setCache(std::make_shared<SearchCache>(m_client, m_store->name()));
+        m_service->setCache(std::make_shared<SearchCache>(m_client, *m_store));
     }
 
     void cleanupTestCase()
@@ -132,6 +104,22 @@ private slots:
         QCOMPARE(m_service->search(r)->cache, CacheStatus::Miss);
     }
 
+    void archivesDoNotShareEachOthersPages()
+    {
+        QCOMPARE(search(QStringLiteral("runs")).cache, CacheStatus::Hit);
+        auto other = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("other.db")));
+        QVERIFY(other->migrate());
+        SearchService otherService(other);
+        otherService.setCache(std::make_shared<SearchCache>(m_client, *other));
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::FullText;
+        r.text = QStringLiteral("runs");
+        const Expected<SearchPage> p = otherService.search(r);
+        QVERIFY(p);
+        QCOMPARE(p->cache, CacheStatus::Miss);
+        QCOMPARE(p->totalCount, 0);
+    }
+
     void emptyResultsAreCachedToo()
     {
         QCOMPARE(search(QStringLiteral("zzzqqq")).cache, CacheStatus::Miss);
@@ -169,7 +157,7 @@ private slots:
     void breakerRefusesDuringCoolDown()
     {
         RedisUrl url;
-        url.port = m_port;
+        url.port = m_redis.port();
         stopRedis();
         RedisClient client(url, std::chrono::milliseconds(200), std::chrono::hours(1));
         QVERIFY(!client.ping());

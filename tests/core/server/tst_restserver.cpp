@@ -1,6 +1,7 @@
 #include "dce/importer.h"
 #include "server/restserver.h"
 #include "store/sqlitestore.h"
+#include "redisprocess.h"
 #include "testdatabase.h"
 
 #include <QEventLoop>
@@ -82,8 +83,7 @@ private slots:
         QVERIFY(url);
         auto client = std::make_shared<RedisClient>(*url);
         m_service = std::make_shared<SearchService>(m_store);
-        // A store name of its own: other suites share this Redis.
-        m_service->setCache(std::make_shared<SearchCache>(client, QStringLiteral("rest-%1").arg(QCoreApplication::applicationPid())));
+        m_service->setCache(std::make_shared<SearchCache>(client, *m_store));
         m_service->dataChanged();
 
         m_server = std::make_unique<RestServer>(RestServer::Options{m_service, client, {}});
@@ -262,6 +262,39 @@ private slots:
         QVERIFY2(retry >= 1 && retry <= 3600, m_retryAfter.constData());
         // Another server's clients are not counted here.
         QCOMPARE(get(QStringLiteral("/api/chats/search?search_term=park")).status, 200);
+    }
+
+    void survivesRedisGoingAway()
+    {
+        test::RedisProcess redis;
+        QVERIFY(redis.start());
+        RedisUrl url;
+        url.port = redis.port();
+        // No cool-down, so the test need not wait for the breaker to close.
+        auto client = std::make_shared<RedisClient>(url, std::chrono::milliseconds(250), std::chrono::milliseconds(0));
+        auto service = std::make_shared<SearchService>(m_store);
+        service->setCache(std::make_shared<SearchCache>(client, *m_store));
+        RestServer::Options options{service, client, {}};
+        options.rateLimit = 1000;
+        RestServer server(options);
+        const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port != 0);
+        const QString path = QStringLiteral("/api/chats/search?search_term=park");
+
+        QCOMPARE(get(path, port).cache, QByteArrayLiteral("miss"));
+        QCOMPARE(get(path, port).cache, QByteArrayLiteral("hit"));
+        redis.stop();
+        for (int i = 0; i < 3; ++i) {
+            const Answer a = get(path, port);
+            QCOMPARE(a.status, 200);
+            QCOMPARE(a.cache, QByteArrayLiteral("off"));
+            QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 1);
+        }
+        QCOMPARE(get(QStringLiteral("/api/health"), port).body.value(QStringLiteral("cache")).toObject()
+                     .value(QStringLiteral("status")).toString(), QStringLiteral("unavailable"));
+        QVERIFY(redis.start()); // empty again
+        QCOMPARE(get(path, port).cache, QByteArrayLiteral("miss"));
+        QCOMPARE(get(path, port).cache, QByteArrayLiteral("hit"));
     }
 
     void apiKey_data()
