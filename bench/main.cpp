@@ -3,6 +3,7 @@
 //   fdd-bench copytext OUT FILE…        COPY text of exports (the \copy baseline's input) + OUT.months
 //   fdd-bench prepare URL MONTHSFILE    migrate and create the same monthly partitions
 //   fdd-bench latency URL [--runs N]    p50/p99 of page 1 of each search kind
+//   fdd-bench word RANK                 the generator's word of that frequency rank
 
 #include "dce/dcereader.h"
 #include "exportgenerator.h"
@@ -196,6 +197,10 @@ int main(int argc, char *argv[])
         return prepare(args);
     if (command == QLatin1String("latency"))
         return latency(args);
+    if (command == QLatin1String("word")) { // the generator's word of a rank
+        out << bench::ExportGenerator::word(args.value(2).toInt()) << '\n';
+        return 0;
+    }
     err << "usage: fdd-bench generate|copytext|prepare|latency …" << Qt::endl;
     return 2;
 }
