@@ -76,6 +76,14 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
     return page;
 }
 
+Expected<qint64> SearchService::scan(SearchRequest request, const std::function<bool(const Message &)> &visit) const
+{
+    Expected<SearchRequest> valid = validate(std::move(request));
+    if (!valid)
+        return valid.error();
+    return m_store->scan(*valid, visit);
+}
+
 void SearchService::dataChanged() const
 {
     if (m_cache)

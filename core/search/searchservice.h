@@ -25,6 +25,8 @@ public:
     void dataChanged() const;
 
     Expected<SearchPage> search(SearchRequest request) const;
+    // Every match, newest first, one message at a time (not cached).
+    Expected<qint64> scan(SearchRequest request, const std::function<bool(const Message &)> &visit) const;
     Expected<MessageContext> context(Snowflake messageId, int before, int after) const;
 
     // Trims the term and checks every limit of API.md; the sentence says what to fix.

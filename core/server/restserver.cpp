@@ -9,7 +9,6 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QTcpServer>
-#include <QtConcurrent>
 
 #include <atomic>
 
@@ -113,9 +112,6 @@ RestServer::RestServer(Options options, QObject *parent)
     , m_options(std::move(options))
     , m_limiter(m_options.redis, m_options.rateLimit, m_options.rateWindowSeconds, m_options.rateKeyPrefix)
 {
-    // Store calls wait on the network: more workers than cores.
-    m_workers.setMaxThreadCount(std::max(4, QThread::idealThreadCount() * 4));
-
     using Kind = SearchRequest::Kind;
     const auto get = QHttpServerRequest::Method::Get;
     const auto searchRoute = [this, get](const QString &path, Kind kind) {
@@ -166,10 +162,7 @@ RestServer::RestServer(Options options, QObject *parent)
     });
 }
 
-RestServer::~RestServer()
-{
-    m_workers.waitForDone();
-}
+RestServer::~RestServer() = default;
 
 quint16 RestServer::listen(const QHostAddress &address, quint16 port)
 {
@@ -184,29 +177,23 @@ QStringList RestServer::routes()
             QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json")};
 }
 
-QFuture<QHttpServerResponse> RestServer::handle(const QHttpServerRequest &request, Access access, Work work)
+QHttpServerResponse RestServer::handle(const QHttpServerRequest &request, Access access, const Work &work)
 {
     QElapsedTimer timer;
     timer.start();
-    // What the worker needs, copied here: the request belongs to this thread.
-    const QByteArray key = request.value(QByteArrayLiteral("X-Api-Key"));
-    const QByteArray client = request.remoteAddress().toString().toLatin1();
-    const QUrlQuery query = request.query();
-    const QString path = request.url().path();
-    return QtConcurrent::run(&m_workers, [this, access, key, client, query, path, timer, work]() -> QHttpServerResponse {
-        if (access == Access::Key && !m_options.apiKey.isEmpty() && !constantTimeEquals(key, m_options.apiKey))
-            return timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
-                              Status::Unauthorized), timer);
-        const RateLimiter::Decision admitted = m_limiter.admit(client);
-        if (!admitted.allowed) {
-            QHttpServerResponse r = timed(json({{QStringLiteral("detail"),
-                                                 QStringLiteral("Too many requests: try again in %1 s.").arg(admitted.retryAfterSeconds)}},
-                                               Status::TooManyRequests), timer);
-            r.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(admitted.retryAfterSeconds));
-            return r;
-        }
-        return work(query, path, timer);
-    });
+    if (access == Access::Key && !m_options.apiKey.isEmpty()
+        && !constantTimeEquals(request.value(QByteArrayLiteral("X-Api-Key")), m_options.apiKey))
+        return timed(json({{QStringLiteral("detail"), QStringLiteral("A valid X-Api-Key header is required.")}},
+                          Status::Unauthorized), timer);
+    const RateLimiter::Decision admitted = m_limiter.admit(request.remoteAddress().toString().toLatin1());
+    if (!admitted.allowed) {
+        QHttpServerResponse r = timed(json({{QStringLiteral("detail"),
+                                             QStringLiteral("Too many requests: try again in %1 s.").arg(admitted.retryAfterSeconds)}},
+                                           Status::TooManyRequests), timer);
+        r.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(admitted.retryAfterSeconds));
+        return r;
+    }
+    return work(request.query(), request.url().path(), timer);
 }
 
 QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
@@ -248,25 +235,22 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
     Expected<SearchRequest> request = api::searchRequest(query, SearchRequest::Kind::All);
     if (!request)
         return timed(errorResponse(request.error()), timer);
-    Expected<SearchPage> page = m_options.service->search(*request);
-    if (!page)
-        return timed(errorResponse(page.error()), timer);
-    // The body is written message by message, never as a QJsonArray beside
-    // the rows.
+    // Rows go straight from the database cursor into the body: the answer
+    // is held once, as JSON text, never also as a list of messages.
     QByteArray body = QByteArrayLiteral("{\"messages\":[");
-    const qsizetype count = page->messages.size();
-    for (qsizetype i = 0; i < count; ++i) {
-        if (i)
+    Expected<qint64> count = m_options.service->scan(*request, [&body](const Message &m) {
+        if (!body.endsWith('['))
             body += ',';
-        body += QJsonDocument(messagejson::message(page->messages.at(i))).toJson(QJsonDocument::Compact);
-    }
-    page->messages.clear();
-    body += "],\"count\":" + QByteArray::number(count);
-    if (count == 0)
+        body += QJsonDocument(messagejson::message(m)).toJson(QJsonDocument::Compact);
+        return true;
+    });
+    if (!count)
+        return timed(errorResponse(count.error()), timer);
+    body += "],\"count\":" + QByteArray::number(*count);
+    if (*count == 0)
         body += ",\"detail\":\"No messages found\"";
     body += '}';
-    return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer,
-                 page->cache);
+    return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer);
 }
 
 QHttpServerResponse RestServer::health(const QElapsedTimer &timer) const

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace fdd {
@@ -51,6 +52,10 @@ public:
     virtual Expected<void> migrate() = 0;
     virtual Expected<std::unique_ptr<IngestSession>> beginIngest() = 0;
     virtual Expected<SearchPage> search(const SearchRequest &request) = 0;
+    // Every match of the request, newest first, one at a time and unpaged,
+    // without holding them all; `visit` returning false stops early.
+    // Returns how many were visited.
+    virtual Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) = 0;
     virtual Expected<MessageContext> context(Snowflake messageId, int before, int after) = 0;
     virtual Expected<QList<Channel>> channels() = 0;
     virtual Expected<QList<Guild>> guilds() = 0;

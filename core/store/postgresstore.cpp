@@ -474,6 +474,15 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
                        whereFor(request), request, failureFor(*db));
 }
 
+Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::scan(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)), QLatin1String(newestFirst),
+                     whereFor(request), visit, failureFor(*db));
+}
+
 Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();
@@ -542,8 +551,11 @@ Expected<StoreStats> PostgresStore::stats()
     if (!q.exec(QStringLiteral(
             "SELECT (SELECT COALESCE(sum(message_count), 0) FROM channels), (SELECT count(*) FROM channels),"
             " (SELECT count(*) FROM guilds),"
-            " COALESCE(CAST(extract(epoch FROM (SELECT min(\"timestamp\") FROM discord_chats)) * 1000 AS bigint), 0),"
-            " COALESCE(CAST(extract(epoch FROM (SELECT max(\"timestamp\") FROM discord_chats)) * 1000 AS bigint), 0)"))
+            // Through the date index: min("timestamp") alone would read every row.
+            " COALESCE(CAST(extract(epoch FROM (SELECT min(\"timestamp\") FROM discord_chats"
+            "   WHERE message_date = (SELECT min(message_date) FROM discord_chats))) * 1000 AS bigint), 0),"
+            " COALESCE(CAST(extract(epoch FROM (SELECT max(\"timestamp\") FROM discord_chats"
+            "   WHERE message_date = (SELECT max(message_date) FROM discord_chats))) * 1000 AS bigint), 0)"))
         || !q.next())
         return failure(*db, QStringLiteral("read statistics"), q.lastError().text());
     StoreStats s;

@@ -101,6 +101,27 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
     return page;
 }
 
+Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
+                      const std::function<bool(const Message &)> &visit, const Failure &fail)
+{
+    if (where.matchesNothing)
+        return qint64(0);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(selectFrom + where.sql() + orderBy);
+    for (const QVariant &v : where.binds)
+        q.addBindValue(v);
+    if (!q.exec())
+        return fail(QStringLiteral("search messages"), q.lastError().text());
+    qint64 visited = 0;
+    while (q.next()) {
+        ++visited;
+        if (!visit(readMessage(q)))
+            break;
+    }
+    return visited;
+}
+
 Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fail)
 {
     if (!q.exec())

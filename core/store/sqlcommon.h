@@ -54,6 +54,10 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
                             const QString &orderBy, const Where &where, const SearchRequest &request,
                             const Failure &fail);
 
+// Every row of selectFrom + where + orderBy, one at a time (forward only).
+Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
+                      const std::function<bool(const Message &)> &visit, const Failure &fail);
+
 // Runs a prepared neighbour query (bound values already added) and returns
 // its messages oldest first.
 Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fail);

@@ -361,6 +361,15 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
                        QStringLiteral(" ORDER BY ts DESC, message_id DESC"), whereFor(request), request, failureFn());
 }
 
+Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
+                     whereFor(request), visit, failureFn());
+}
+
 Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();
