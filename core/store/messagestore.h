@@ -50,6 +50,8 @@ public:
     virtual QString location() const = 0;  // where, without secrets, for messages to the user
 
     virtual Expected<void> migrate() = 0;
+    // A cheap round trip: is the store there?
+    virtual Expected<void> ping() = 0;
     virtual Expected<std::unique_ptr<IngestSession>> beginIngest() = 0;
     virtual Expected<SearchPage> search(const SearchRequest &request) = 0;
     // Every match of the request, newest first, one at a time and unpaged,

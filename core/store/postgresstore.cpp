@@ -452,6 +452,17 @@ Expected<void> PostgresStore::migrate()
     return {};
 }
 
+Expected<void> PostgresStore::ping()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!q.exec(QStringLiteral("SELECT 1")))
+        return failure(*db, QStringLiteral("answer a ping"), q.lastError().text());
+    return {};
+}
+
 Expected<std::unique_ptr<IngestSession>> PostgresStore::beginIngest()
 {
     Expected<QSqlDatabase> db = database();

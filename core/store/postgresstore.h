@@ -20,6 +20,7 @@ public:
     QString location() const override { return m_url.redacted(); }
 
     Expected<void> migrate() override;
+    Expected<void> ping() override;
     Expected<std::unique_ptr<IngestSession>> beginIngest() override;
     Expected<SearchPage> search(const SearchRequest &request) override;
     Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) override;

@@ -340,6 +340,17 @@ Expected<void> SqliteStore::migrate()
     return {};
 }
 
+Expected<void> SqliteStore::ping()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!q.exec(QStringLiteral("SELECT 1")))
+        return failure(QStringLiteral("answer a ping"), q.lastError().text());
+    return {};
+}
+
 Expected<std::unique_ptr<IngestSession>> SqliteStore::beginIngest()
 {
     Expected<QSqlDatabase> db = database();

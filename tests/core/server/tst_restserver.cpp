@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -295,6 +296,31 @@ private slots:
         QVERIFY(redis.start()); // empty again
         QCOMPARE(get(path, port).cache, QByteArrayLiteral("miss"));
         QCOMPARE(get(path, port).cache, QByteArrayLiteral("hit"));
+    }
+
+    void clientsLeavingEarlyAndHugeHeaders()
+    {
+        // Clients that send a request and vanish before the answer.
+        for (int i = 0; i < 50; ++i) {
+            QTcpSocket socket;
+            socket.connectToHost(QHostAddress::LocalHost, m_port);
+            QVERIFY(socket.waitForConnected());
+            socket.write("GET /api/chats/search?search_term=park HTTP/1.1\r\nHost: x\r\n\r\n");
+            QVERIFY(socket.waitForBytesWritten());
+            socket.abort();
+        }
+        // A 1 MB header: the parser refuses it; nothing crashes.
+        {
+            QTcpSocket socket;
+            socket.connectToHost(QHostAddress::LocalHost, m_port);
+            QVERIFY(socket.waitForConnected());
+            socket.write("GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(1 << 20, 'a') + "\r\n\r\n");
+            socket.waitForBytesWritten();
+            // Either an error status or a closed connection; never a 200.
+            if (socket.waitForReadyRead(5000))
+                QVERIFY(!socket.readAll().startsWith("HTTP/1.1 200"));
+        }
+        QCOMPARE(get(QStringLiteral("/api/health")).status, 200); // still serving
     }
 
     void apiKey_data()
