@@ -69,17 +69,22 @@ void addCacheOption(QCommandLineParser &parser)
                       QStringLiteral("url")});
 }
 
-Expected<std::shared_ptr<SearchCache>> cacheFrom(const QCommandLineParser &parser, const MessageStore &store)
+Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &parser)
 {
+    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
+    if (!store)
+        return store.error();
+    auto service = std::make_shared<SearchService>(*store);
     QString address = parser.value(QStringLiteral("redis"));
     if (address.isEmpty())
         address = qEnvironmentVariable("FDD_REDIS_URL");
-    if (address.isEmpty())
-        return std::shared_ptr<SearchCache>();
-    Expected<RedisUrl> url = RedisUrl::parse(address);
-    if (!url)
-        return url.error();
-    return std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), store);
+    if (!address.isEmpty()) {
+        Expected<RedisUrl> url = RedisUrl::parse(address);
+        if (!url)
+            return url.error();
+        service->setCache(std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), **store));
+    }
+    return service;
 }
 
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cache/searchcache.h"
+#include "search/searchservice.h"
 #include "model/expected.h"
 #include "store/messagestore.h"
 
@@ -28,8 +28,9 @@ Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &
 
 // --redis, for the subcommands that search or change the archive.
 void addCacheOption(QCommandLineParser &parser);
-// The cache --redis or FDD_REDIS_URL names, or null when neither is set.
-Expected<std::shared_ptr<SearchCache>> cacheFrom(const QCommandLineParser &parser, const MessageStore &store);
+// The search service over the store of --database and, when --redis or
+// FDD_REDIS_URL names one, the Redis cache.
+Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &parser);
 
 // Parses the subcommand's arguments; on --help prints help and returns Ok, on
 // a usage error prints it and returns BadInput; otherwise returns -1.

@@ -51,14 +51,10 @@ int runImport(const QStringList &arguments)
         err() << "No .json export files were found in " << paths.join(QStringLiteral(", ")) << "." << Qt::endl;
         return BadInput;
     }
-    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
-    if (!store)
-        return report(store.error());
-
-    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
-    if (!cache)
-        return report(cache.error());
-    Importer importer(**store);
+    Expected<std::shared_ptr<SearchService>> service = serviceFrom(parser);
+    if (!service)
+        return report(service.error());
+    Importer importer((*service)->store());
     const bool showProgress = !parser.isSet(quiet) && ::isatty(STDERR_FILENO);
     if (showProgress) {
         importer.setProgressHandler([](const Importer::Progress &p) {
@@ -93,7 +89,7 @@ int runImport(const QStringList &arguments)
                   << r.skipped << " skipped (#" << r.header.channel.name << ")" << Qt::endl;
         return true;
     });
-    if (inserted > 0 && *cache && !(*cache)->invalidate())
+    if (inserted > 0 && (*service)->cache() && !(*service)->cache()->invalidate())
         err() << "Redis could not be told about the new messages; cached searches may be stale for up to an hour."
               << Qt::endl;
     const QLocale c = QLocale::c();

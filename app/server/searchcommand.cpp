@@ -141,15 +141,10 @@ int runSearch(const QStringList &arguments)
     Expected<SearchRequest> request = requestFrom(parser);
     if (!request)
         return report(request.error());
-    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
-    if (!store)
-        return report(store.error());
-    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
-    if (!cache)
-        return report(cache.error());
-    SearchService service(*store);
-    service.setCache(*cache);
-    Expected<SearchPage> page = service.search(*request);
+    Expected<std::shared_ptr<SearchService>> service = serviceFrom(parser);
+    if (!service)
+        return report(service.error());
+    Expected<SearchPage> page = (*service)->search(*request);
     if (!page)
         return report(page.error());
 
@@ -168,7 +163,7 @@ int runSearch(const QStringList &arguments)
         return Ok;
     }
     QHash<Snowflake, QString> names;
-    if (Expected<QList<Channel>> channels = (*store)->channels()) {
+    if (Expected<QList<Channel>> channels = (*service)->store().channels()) {
         for (const Channel &c : std::as_const(*channels))
             names.insert(c.id, c.name);
     }

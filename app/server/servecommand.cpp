@@ -98,18 +98,13 @@ int runServe(const QStringList &arguments)
                                                      "set FDD_API_KEY (or --api-key-file), or pass --no-auth to serve without one.")
                                           .arg(listen->first.toString())));
 
-    Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
-    if (!store)
-        return report(store.error());
-    Expected<std::shared_ptr<SearchCache>> cache = cacheFrom(parser, **store);
-    if (!cache)
-        return report(cache.error());
-
-    auto service = std::make_shared<SearchService>(*store);
-    service->setCache(*cache);
+    Expected<std::shared_ptr<SearchService>> service = serviceFrom(parser);
+    if (!service)
+        return report(service.error());
+    const std::shared_ptr<SearchCache> &cache = (*service)->cache();
     RestServer::Options options;
-    options.service = service;
-    options.redis = *cache ? (*cache)->redis() : nullptr;
+    options.service = *service;
+    options.redis = cache ? cache->redis() : nullptr;
     options.apiKey = apiKey;
     bool rateOk = true;
     options.rateLimit = parser.isSet(QStringLiteral("rate-limit")) ? parser.value(QStringLiteral("rate-limit")).toInt(&rateOk) : 600;
@@ -125,8 +120,8 @@ int runServe(const QStringList &arguments)
     const QString host = listen->first.protocol() == QAbstractSocket::IPv6Protocol
                            ? QStringLiteral("[%1]").arg(listen->first.toString()) : listen->first.toString();
     err() << QStringLiteral("Serving the API on http://%1:%2/api/ (store: %3 %4, cache: %5, API key: %6)")
-                 .arg(host).arg(port).arg((*store)->name(), (*store)->location(),
-                                          *cache ? (*cache)->redis()->url().redacted() : QStringLiteral("off"),
+                 .arg(host).arg(port).arg((*service)->store().name(), (*service)->store().location(),
+                                          cache ? cache->redis()->url().redacted() : QStringLiteral("off"),
                                           apiKey.isEmpty() ? QStringLiteral("none") : QStringLiteral("required"))
           << Qt::endl;
     return QCoreApplication::exec();

@@ -21,6 +21,7 @@ public:
 
     // Optional: pages are looked up in and written to Redis.
     void setCache(std::shared_ptr<SearchCache> cache) { m_cache = std::move(cache); }
+    const std::shared_ptr<SearchCache> &cache() const { return m_cache; }
     // After new data lands: no cached page may be served from before it.
     void dataChanged() const;
 
