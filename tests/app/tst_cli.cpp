@@ -3,7 +3,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -95,6 +99,10 @@ private slots:
                                    << "The page size must be between 1 and 100; 101 was asked for.";
         QTest::newRow("page not a number") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--page=two")}
                                            << "--page takes a whole number";
+        QTest::newRow("serve off loopback without a key") << QStringList{QStringLiteral("serve"), QStringLiteral("--listen=0.0.0.0:1")}
+                                                          << "makes the archive reachable from other machines";
+        QTest::newRow("serve bad listen") << QStringList{QStringLiteral("serve"), QStringLiteral("--listen=localhost")}
+                                          << "--listen takes HOST:PORT";
         QTest::newRow("bad database url") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--database=mysql://x/y")}
                                           << "the scheme must be postgresql";
     }
@@ -197,6 +205,41 @@ private slots:
                                m_db->urlString());
         QCOMPARE(badUrl.exitCode, 2);
         QVERIFY2(badUrl.err.contains(QStringLiteral("The Redis address")), qPrintable(badUrl.err));
+    }
+
+    void serveAnswersAndStopsOnSigterm()
+    {
+        QProcess server;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
+        server.setProcessEnvironment(env);
+        server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
+                                                         QStringLiteral("--database"), m_db->urlString()});
+        QVERIFY(server.waitForStarted());
+        server.setReadChannel(QProcess::StandardError); // where it says where it listens
+        QByteArray said;
+        static const QRegularExpression listening(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/api/"));
+        QRegularExpressionMatch m;
+        while (!(m = listening.match(QString::fromUtf8(said))).hasMatch()) {
+            QVERIFY2(server.waitForReadyRead(10000), said.constData());
+            said += server.readAllStandardError();
+        }
+        QNetworkAccessManager nam;
+        QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=park").arg(m.captured(1)))));
+        QEventLoop loop;
+        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(QJsonDocument::fromJson(reply->readAll()).object().value(QStringLiteral("total_count")).toInt(), 1);
+        delete reply;
+        server.terminate(); // SIGTERM
+        QVERIFY(server.waitForFinished(10000));
+        QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(server.exitCode(), 0);
+        const QByteArray log = said + server.readAllStandardError();
+        QVERIFY2(log.contains("Stopping."), log.constData());
+        QVERIFY2(log.contains("GET /api/chats/search 200"), log.constData()); // the access log line
+        QVERIFY2(!log.contains("search_term"), log.constData());            // never the query
     }
 
     void unreachableDatabase()
