@@ -134,6 +134,28 @@ Expected<std::optional<QByteArray>> RedisClient::get(const QByteArray &key)
     return std::optional<QByteArray>(QByteArray((*r)->str, qsizetype((*r)->len)));
 }
 
+Expected<RedisClient::Versioned> RedisClient::getVersioned(const QByteArray &generationKey, const QByteArray &prefix,
+                                                           const QByteArray &suffix)
+{
+    // Server-side, so that a cached page costs one round trip, not two.
+    static const QByteArray script = QByteArrayLiteral(
+        "local g = redis.call('GET', KEYS[1]) or '0' "
+        "return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}");
+    Expected<Reply> r = command("EVAL %b 1 %b %b %b", script.constData(), size_t(script.size()),
+                                generationKey.constData(), size_t(generationKey.size()), prefix.constData(),
+                                size_t(prefix.size()), suffix.constData(), size_t(suffix.size()));
+    if (!r)
+        return r.error();
+    const redisReply *reply = r->get();
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING)
+        return Error::internal(QStringLiteral("Redis answered the cache lookup in an unexpected shape."));
+    Versioned out;
+    out.generation = QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+    if (reply->element[1]->type == REDIS_REPLY_STRING)
+        out.value = QByteArray(reply->element[1]->str, qsizetype(reply->element[1]->len));
+    return out;
+}
+
 Expected<void> RedisClient::setEx(const QByteArray &key, const QByteArray &value, int ttlSeconds)
 {
     Expected<Reply> r = command("SET %b %b EX %d", key.constData(), size_t(key.size()), value.constData(),

@@ -41,6 +41,14 @@ public:
     RedisClient &operator=(const RedisClient &) = delete;
 
     Expected<std::optional<QByteArray>> get(const QByteArray &key);
+    // In one round trip: the integer at generationKey (0 when unset) and the
+    // value at prefix + generation + suffix, if any.
+    struct Versioned
+    {
+        QByteArray generation;
+        std::optional<QByteArray> value;
+    };
+    Expected<Versioned> getVersioned(const QByteArray &generationKey, const QByteArray &prefix, const QByteArray &suffix);
     Expected<void> setEx(const QByteArray &key, const QByteArray &value, int ttlSeconds);
     Expected<qint64> incr(const QByteArray &key);
     Expected<void> expire(const QByteArray &key, int seconds);

@@ -30,19 +30,15 @@ QByteArray SearchCache::requestHash(const SearchRequest &r)
 
 SearchCache::Lookup SearchCache::lookup(const SearchRequest &request) const
 {
-    Lookup out;
-    Expected<std::optional<QByteArray>> generation = m_redis->get(m_generationKey);
-    if (!generation)
-        return out; // Off
-    const QByteArray gen = generation->value_or(QByteArrayLiteral("0"));
-    out.key = QByteArrayLiteral("fdd:v1:") + gen + ':' + m_store + ':'
-            + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
-    Expected<std::optional<QByteArray>> cached = m_redis->get(out.key);
+    const QByteArray suffix = ':' + m_store + ':' + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
+    Expected<RedisClient::Versioned> cached = m_redis->getVersioned(m_generationKey, QByteArrayLiteral("fdd:v1:"), suffix);
     if (!cached)
-        return Lookup{}; // Off
+        return {}; // Off: the store answers
+    Lookup out;
     out.status = CacheStatus::Miss;
-    if (cached->has_value()) {
-        out.page = decode(**cached);
+    out.key = QByteArrayLiteral("fdd:v1:") + cached->generation + suffix;
+    if (cached->value) {
+        out.page = decode(*cached->value);
         if (out.page)
             out.status = CacheStatus::Hit;
     }
