@@ -1,12 +1,13 @@
 #include "servecommand.h"
 
 #include "clicontext.h"
-#include "server/restserver.h"
+#include "server/restserverpool.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <QThread>
 
 #include <csignal>
 #include <sys/socket.h>
@@ -71,6 +72,8 @@ int runServe(const QStringList &arguments)
         {QStringLiteral("api-key-file"), QStringLiteral("A file holding the API key clients must send in X-Api-Key "
                                                         "(default: $FDD_API_KEY)."), QStringLiteral("path")},
         {QStringLiteral("no-auth"), QStringLiteral("Serve off loopback without an API key. Anyone who can reach the port can search.")},
+        {QStringLiteral("threads"), QStringLiteral("Requests served at once, each thread with its own database connection "
+                                                   "(default: twice the number of cores)."), QStringLiteral("n")},
         {QStringLiteral("rate-limit"), QStringLiteral("Requests a client may make a minute, counted in Redis (default 600; 0: no limit). "
                                                       "Needs --redis."), QStringLiteral("n")},
     });
@@ -111,18 +114,24 @@ int runServe(const QStringList &arguments)
     if (!rateOk || options.rateLimit < 0)
         return report(Error::badInput(QStringLiteral("--rate-limit takes a whole number of requests a minute, 0 for no limit.")));
     options.rateWindowSeconds = 60;
-    RestServer server(options);
-    const quint16 port = server.listen(listen->first, listen->second);
-    if (port == 0)
-        return report(Error::unavailable(QStringLiteral("Cannot listen on %1:%2: the port is in use or not allowed.")
-                                             .arg(listen->first.toString()).arg(listen->second)));
+    bool threadsOk = true;
+    const int threads = parser.isSet(QStringLiteral("threads")) ? parser.value(QStringLiteral("threads")).toInt(&threadsOk)
+                                                                : 2 * QThread::idealThreadCount();
+    if (!threadsOk || threads < 1 || threads > 256)
+        return report(Error::badInput(QStringLiteral("--threads takes a number from 1 to 256.")));
+    RestServerPool pool(options, threads);
+    const Expected<quint16> bound = pool.listen(listen->first, listen->second);
+    if (!bound)
+        return report(bound.error());
+    const quint16 port = *bound;
     quitOnSignals();
     const QString host = listen->first.protocol() == QAbstractSocket::IPv6Protocol
                            ? QStringLiteral("[%1]").arg(listen->first.toString()) : listen->first.toString();
-    err() << QStringLiteral("Serving the API on http://%1:%2/api/ (store: %3 %4, cache: %5, API key: %6)")
+    err() << QStringLiteral("Serving the API on http://%1:%2/api/ (store: %3 %4, cache: %5, API key: %6, threads: %7)")
                  .arg(host).arg(port).arg((*service)->store().name(), (*service)->store().location(),
                                           cache ? cache->redis()->url().redacted() : QStringLiteral("off"),
                                           apiKey.isEmpty() ? QStringLiteral("none") : QStringLiteral("required"))
+                 .arg(threads)
           << Qt::endl;
     return QCoreApplication::exec();
 }

@@ -110,6 +110,7 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 RestServer::RestServer(Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_http(this)
     , m_limiter(m_options.redis, m_options.rateLimit, m_options.rateWindowSeconds, m_options.rateKeyPrefix)
 {
     using Kind = SearchRequest::Kind;
@@ -167,6 +168,17 @@ RestServer::~RestServer() = default;
 quint16 RestServer::listen(const QHostAddress &address, quint16 port)
 {
     return m_http.listen(address, port);
+}
+
+bool RestServer::listenOn(qintptr descriptor)
+{
+    auto *tcp = new QTcpServer(&m_http);
+    if (!tcp->setSocketDescriptor(descriptor)) {
+        delete tcp;
+        return false;
+    }
+    m_http.bind(tcp);
+    return true;
 }
 
 QStringList RestServer::routes()

@@ -19,6 +19,8 @@ namespace fdd {
 // QHttpServer completes a QFuture response against a reference to a request
 // that is gone by then (a crash under wrk, in afterRequest and sendResponse),
 // so the QFuture path waits for a Qt that keeps the request alive (6.5).
+// Concurrency comes from RestServerPool instead: several servers, each in its
+// own thread, sharing one port.
 class RestServer : public QObject
 {
     Q_OBJECT
@@ -39,6 +41,9 @@ public:
 
     // Listens on address:port (0: any free port); returns the port, or 0.
     quint16 listen(const QHostAddress &address, quint16 port);
+    // Serves connections of an already listening socket (see RestServerPool);
+    // call in the server's thread.
+    bool listenOn(qintptr descriptor);
 
     // Every path served, as the OpenAPI description must list them.
     static QStringList routes();
@@ -56,8 +61,8 @@ private:
     QHttpServerResponse health(const QElapsedTimer &timer) const;
 
     Options m_options;
-    RateLimiter m_limiter;
     QHttpServer m_http;
+    RateLimiter m_limiter;
 };
 
 } // namespace fdd

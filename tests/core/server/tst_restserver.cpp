@@ -1,5 +1,7 @@
 #include "dce/importer.h"
 #include "server/restserver.h"
+#include "server/restserverpool.h"
+#include "server/listeningsocket.h"
 #include "store/sqlitestore.h"
 #include "redisprocess.h"
 #include "testdatabase.h"
@@ -321,6 +323,34 @@ private slots:
                 QVERIFY(!socket.readAll().startsWith("HTTP/1.1 200"));
         }
         QCOMPARE(get(QStringLiteral("/api/health")).status, 200); // still serving
+    }
+
+    void poolServesConcurrently()
+    {
+        RestServerPool pool(RestServer::Options{m_service, {}, {}}, 3);
+        const Expected<quint16> port = pool.listen(QHostAddress::LocalHost, 0);
+        QVERIFY2(port, port ? "" : qPrintable(port.error().message));
+        QCOMPARE(pool.size(), 3);
+        // Many requests in flight at once, over several connections.
+        QList<QNetworkReply *> replies;
+        for (int i = 0; i < 30; ++i)
+            replies.append(m_nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=park").arg(*port)))));
+        int done = 0;
+        QEventLoop loop;
+        for (QNetworkReply *r : replies)
+            connect(r, &QNetworkReply::finished, &loop, [&] {
+                if (++done == replies.size())
+                    loop.quit();
+            });
+        loop.exec();
+        for (QNetworkReply *r : replies) {
+            QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+            QCOMPARE(QJsonDocument::fromJson(r->readAll()).object().value(QStringLiteral("total_count")).toInt(), 1);
+            r->deleteLater();
+        }
+        // A second pool cannot take a port in use by another program.
+        const Expected<ListeningSocket> taken = ListeningSocket::open(QHostAddress::LocalHost, m_port);
+        QVERIFY(!taken);
     }
 
     void apiKey_data()
