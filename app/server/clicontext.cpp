@@ -46,6 +46,10 @@ void addDatabaseOption(QCommandLineParser &parser)
                                      "sqlite:///path/archive.db. Default: $FDD_DATABASE_URL, else the embedded "
                                      "archive in the data folder."),
                       QStringLiteral("url")});
+    parser.addOption({QStringLiteral("store"),
+                      QStringLiteral("The kind of archive: sqlite (the embedded default), postgres (needs --database "
+                                     "or $FDD_DATABASE_URL) or es (Elasticsearch)."),
+                      QStringLiteral("kind")});
 }
 
 Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &parser)
@@ -53,11 +57,22 @@ Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &
     QString address = parser.value(QStringLiteral("database"));
     if (address.isEmpty())
         address = qEnvironmentVariable("FDD_DATABASE_URL");
+    const QString kind = parser.value(QStringLiteral("store"));
+    if (!kind.isEmpty() && kind != QLatin1String("sqlite") && kind != QLatin1String("postgres") && kind != QLatin1String("es"))
+        return Error::badInput(QStringLiteral("--store takes sqlite, postgres or es, not \"%1\".").arg(kind));
+    if (kind == QLatin1String("es"))
+        return Error::unavailable(QStringLiteral("The Elasticsearch store is not available in this version: use "
+                                                 "--store postgres or --store sqlite."));
+    if (address.isEmpty() && kind == QLatin1String("postgres"))
+        return Error::badInput(QStringLiteral("--store postgres needs the server's address: --database "
+                                              "postgresql://user@host:port/database, or $FDD_DATABASE_URL."));
     if (address.isEmpty())
         return openStore(defaultDatabaseUrl());
     Expected<DatabaseUrl> url = DatabaseUrl::parse(address);
     if (!url)
         return url.error();
+    if (!kind.isEmpty() && (kind == QLatin1String("postgres")) != (url->scheme == DatabaseUrl::Scheme::Postgres))
+        return Error::badInput(QStringLiteral("--store %1 does not match the archive %2.").arg(kind, url->redacted()));
     return openStore(*url);
 }
 
@@ -85,6 +100,23 @@ Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &p
         service->setCache(std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), **store));
     }
     return service;
+}
+
+void addDceOption(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("dce"),
+                      QStringLiteral("DiscordChatExporter's CLI: the DiscordChatExporter.Cli executable, or "
+                                     "DiscordChatExporter.Cli.dll to run with dotnet. Default: $FDD_DCE, else "
+                                     "DiscordChatExporter.Cli on PATH, else $FDD_DCE_DLL."),
+                      QStringLiteral("path")});
+}
+
+Expected<DceProgram> dceFrom(const QCommandLineParser &parser)
+{
+    QString configured = parser.value(QStringLiteral("dce"));
+    if (configured.isEmpty())
+        configured = qEnvironmentVariable("FDD_DCE");
+    return DceProgram::locate(configured, qEnvironmentVariable("FDD_DCE_DLL"));
 }
 
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dce/dceprocess.h"
 #include "search/searchservice.h"
 #include "model/expected.h"
 #include "store/messagestore.h"
@@ -31,6 +32,12 @@ void addCacheOption(QCommandLineParser &parser);
 // The search service over the store of --database and, when --redis or
 // FDD_REDIS_URL names one, the Redis cache.
 Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &parser);
+
+// --dce, for the subcommands that run DiscordChatExporter.
+void addDceOption(QCommandLineParser &parser);
+// DiscordChatExporter as --dce or $FDD_DCE names it (an executable or a .dll),
+// else DiscordChatExporter.Cli on PATH, else $FDD_DCE_DLL run by dotnet.
+Expected<DceProgram> dceFrom(const QCommandLineParser &parser);
 
 // Parses the subcommand's arguments; on --help prints help and returns Ok, on
 // a usage error prints it and returns BadInput; otherwise returns -1.

@@ -1,4 +1,5 @@
 #include "clicontext.h"
+#include "exportcommand.h"
 #include "importcommand.h"
 #include "searchcommand.h"
 #include "servecommand.h"
@@ -17,6 +18,7 @@ const char *const usage =
     "Commands:\n"
     "  import FILE|DIR…   import JSON exports (folders are searched for *.json)\n"
     "  search …           search by substring, full text or date\n"
+    "  export CHANNEL…    export channels with DiscordChatExporter and import them\n"
     "  serve              serve the REST API (default http://127.0.0.1:8000/api/)\n"
     "\n"
     "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
@@ -50,6 +52,8 @@ int main(int argc, char *argv[])
         return runImport(args);
     if (command == QLatin1String("search"))
         return runSearch(args);
+    if (command == QLatin1String("export"))
+        return runExport(args);
     if (command == QLatin1String("serve"))
         return runServe(args);
     if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {

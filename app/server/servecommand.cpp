@@ -76,9 +76,12 @@ int runServe(const QStringList &arguments)
                                                    "(default: twice the number of cores)."), QStringLiteral("n")},
         {QStringLiteral("rate-limit"), QStringLiteral("Requests a client may make a minute, counted in Redis (default 600; 0: no limit). "
                                                       "Needs --redis."), QStringLiteral("n")},
+        {QStringLiteral("export-timeout"), QStringLiteral("Stop an export requested through the API after this many seconds "
+                                                          "(default 3600)."), QStringLiteral("seconds")},
     });
     addDatabaseOption(parser);
     addCacheOption(parser);
+    addDceOption(parser);
     if (const int code = parseOrExit(parser, arguments,
                                      QStringLiteral("Serves the FastDiscordDB REST API (see /api/openapi.json).")); code >= 0)
         return code;
@@ -114,6 +117,17 @@ int runServe(const QStringList &arguments)
     if (!rateOk || options.rateLimit < 0)
         return report(Error::badInput(QStringLiteral("--rate-limit takes a whole number of requests a minute, 0 for no limit.")));
     options.rateWindowSeconds = 60;
+    if (Expected<DceProgram> dce = dceFrom(parser))
+        options.dce = *dce;
+    else
+        options.dceProblem = dce.error().message;
+    if (parser.isSet(QStringLiteral("export-timeout"))) {
+        bool ok = false;
+        const int seconds = parser.value(QStringLiteral("export-timeout")).toInt(&ok);
+        if (!ok || seconds <= 0)
+            return report(Error::badInput(QStringLiteral("--export-timeout takes a number of seconds above 0.")));
+        options.exportTimeout = std::chrono::seconds(seconds);
+    }
     bool threadsOk = true;
     const int threads = parser.isSet(QStringLiteral("threads")) ? parser.value(QStringLiteral("threads")).toInt(&threadsOk)
                                                                 : 2 * QThread::idealThreadCount();

@@ -54,6 +54,33 @@ QJsonObject get(const char *summary, QJsonArray parameters, const char *okSchema
                                                 {QStringLiteral("responses"), responses(okSchema)}}}};
 }
 
+QJsonObject exportPost(const char *summary)
+{
+    const QJsonObject pathParam{{QStringLiteral("name"), QStringLiteral("channel_id")},
+                                {QStringLiteral("in"), QStringLiteral("path")},
+                                {QStringLiteral("required"), true},
+                                {QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                                       {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}}}};
+    const QJsonObject token{{QStringLiteral("name"), QStringLiteral("X-Token")},
+                            {QStringLiteral("in"), QStringLiteral("header")},
+                            {QStringLiteral("required"), true},
+                            {QStringLiteral("description"), QStringLiteral("The Discord token DiscordChatExporter uses; never logged")},
+                            {QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}}}};
+    const QJsonObject date{{QStringLiteral("type"), QStringLiteral("string")}};
+    QJsonObject answers = responses("ExportResult");
+    answers.insert(QStringLiteral("200"), jsonResponse("Exported and imported: counts of new and already archived messages", "ExportResult"));
+    answers.insert(QStringLiteral("400"), jsonResponse("Missing X-Token, a bad id or date, or a token Discord refuses", "Error"));
+    answers.insert(QStringLiteral("404"), jsonResponse("Discord has no such channel, or the token cannot see it", "Error"));
+    answers.insert(QStringLiteral("503"), jsonResponse("DiscordChatExporter is not installed, Discord is unreachable, or the store is", "Error"));
+    return {{QStringLiteral("post"),
+             QJsonObject{{QStringLiteral("summary"), QLatin1String(summary)},
+                         {QStringLiteral("parameters"),
+                          QJsonArray{pathParam, token,
+                                     param("after", "Start of the window: YYYY-MM-DD or ISO 8601 (default: 7 days ago)", "string", false),
+                                     param("before", "End of the window: YYYY-MM-DD or ISO 8601", "string", false)}},
+                         {QStringLiteral("responses"), answers}}}};
+}
+
 QJsonArray concat(QJsonArray a, const QJsonArray &b)
 {
     for (const QJsonValue &v : b)
@@ -100,6 +127,15 @@ QJsonObject document()
                             {QStringLiteral("properties"), QJsonObject{{QStringLiteral("detail"), str}, {QStringLiteral("request_id"), str}}},
                             {QStringLiteral("required"), QJsonArray{QStringLiteral("detail")}}};
     const QJsonObject health{{QStringLiteral("type"), QStringLiteral("object")}};
+    const QJsonObject exportResult{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"),
+         QJsonObject{{QStringLiteral("status"), str},
+                     {QStringLiteral("data"), QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
+                                                          {QStringLiteral("properties"), QJsonObject{{QStringLiteral("message"), str},
+                                                                                                     {QStringLiteral("inserted"), integer},
+                                                                                                     {QStringLiteral("skipped"), integer}}}}},
+                     {QStringLiteral("process_time"), str}}}};
 
     const QJsonObject paths{
         {QStringLiteral("/api/chats/search"), get("Case-insensitive substring search, newest first", concat({term}, paging()), "Page")},
@@ -112,6 +148,8 @@ QJsonObject document()
         {QStringLiteral("/api/chats/search/by-date"), get("Messages within an inclusive date range", concat(dates, paging()), "Page")},
         {QStringLiteral("/api/es/chats/search"), get("Elasticsearch match on content (503 until Elasticsearch is configured)", concat({keyword}, paging()), "Page")},
         {QStringLiteral("/api/es/chats/search/by-date"), get("Elasticsearch range on message_date (503 until Elasticsearch is configured)", concat(dates, paging()), "Page")},
+        {QStringLiteral("/api/chats/export/{channel_id}"), exportPost("Export a channel with DiscordChatExporter and import it into the SQL store")},
+        {QStringLiteral("/api/es/chats/export/{channel_id}"), exportPost("Export a channel into Elasticsearch (503 until Elasticsearch is configured)")},
         {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable", {}, "Health")},
         {QStringLiteral("/api/openapi.json"), get("This description", {}, "Health")},
     };
@@ -124,7 +162,8 @@ QJsonObject document()
         {QStringLiteral("components"),
          QJsonObject{{QStringLiteral("schemas"), QJsonObject{{QStringLiteral("Message"), message}, {QStringLiteral("Page"), page},
                                                             {QStringLiteral("AllMessages"), all}, {QStringLiteral("Error"), error},
-                                                            {QStringLiteral("Health"), health}}},
+                                                            {QStringLiteral("Health"), health},
+                                                            {QStringLiteral("ExportResult"), exportResult}}},
                      {QStringLiteral("securitySchemes"), QJsonObject{{QStringLiteral("ApiKey"), QJsonObject{{QStringLiteral("type"), QStringLiteral("apiKey")}, {QStringLiteral("in"), QStringLiteral("header")}, {QStringLiteral("name"), QStringLiteral("X-Api-Key")}}}}}}},
     };
 }

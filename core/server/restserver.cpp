@@ -1,6 +1,7 @@
 #include "restserver.h"
 
 #include "apiparams.h"
+#include "dce/exportjob.h"
 #include "openapi.h"
 #include "search/messagejson.h"
 
@@ -136,6 +137,18 @@ RestServer::RestServer(Options options, QObject *parent)
             });
         });
     }
+    const auto post = QHttpServerRequest::Method::Post;
+    m_http.route(QStringLiteral("/api/chats/export/<arg>"), post, [this](const QString &channel, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, channel, &r](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
+            return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t);
+        });
+    });
+    m_http.route(QStringLiteral("/api/es/chats/export/<arg>"), post, [this](const QString &, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+            return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
+                              Status::ServiceUnavailable), t);
+        });
+    });
     m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Public, [this](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return health(t); });
     });
@@ -186,6 +199,7 @@ QStringList RestServer::routes()
     return {QStringLiteral("/api/chats/search"),          QStringLiteral("/api/chats/search/all"),
             QStringLiteral("/api/chats/context-search"),  QStringLiteral("/api/chats/search/by-date"),
             QStringLiteral("/api/es/chats/search"),       QStringLiteral("/api/es/chats/search/by-date"),
+            QStringLiteral("/api/chats/export/{channel_id}"), QStringLiteral("/api/es/chats/export/{channel_id}"),
             QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json")};
 }
 
@@ -284,8 +298,71 @@ QHttpServerResponse RestServer::health(const QElapsedTimer &timer) const
     const QJsonObject body{{QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable")},
                            {QStringLiteral("store"), storeStatus},
                            {QStringLiteral("cache"), cache},
-                           {QStringLiteral("exporter"), QJsonObject{{QStringLiteral("status"), QStringLiteral("not configured")}}}};
+                           {QStringLiteral("exporter"),
+                            QJsonObject{{QStringLiteral("status"), m_options.dce.program.isEmpty() ? QStringLiteral("not found")
+                                                                                                   : QStringLiteral("ok")}}}};
     return timed(json(body, stats ? Status::Ok : Status::ServiceUnavailable), timer);
+}
+
+namespace {
+
+Expected<std::optional<QDateTime>> exportDate(const QUrlQuery &query, const QString &name)
+{
+    if (!query.hasQueryItem(name))
+        return std::optional<QDateTime>();
+    Expected<QDateTime> at = parseExportDate(query.queryItemValue(name, QUrl::FullyDecoded), name);
+    if (!at)
+        return at.error();
+    return std::optional<QDateTime>(*at);
+}
+
+} // namespace
+
+QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
+                                              const QElapsedTimer &timer) const
+{
+    if (token.trimmed().isEmpty())
+        return timed(json({{QStringLiteral("detail"), QStringLiteral("Missing Discord token.")}}, Status::BadRequest), timer);
+    bool ok = false;
+    const Snowflake channel = channelId.size() <= 20 ? channelId.toULongLong(&ok) : 0;
+    if (!ok || channel == 0)
+        return timed(errorResponse(Error::badInput(QStringLiteral("channel_id must be a Discord channel id (digits)."))), timer);
+    ExportPlan plan;
+    plan.channels = {channel};
+    plan.timeout = m_options.exportTimeout;
+    Expected<std::optional<QDateTime>> after = exportDate(query, QStringLiteral("after"));
+    if (!after)
+        return timed(errorResponse(after.error()), timer);
+    Expected<std::optional<QDateTime>> before = exportDate(query, QStringLiteral("before"));
+    if (!before)
+        return timed(errorResponse(before.error()), timer);
+    plan.after = *after;
+    plan.before = *before;
+    if (Expected<void> valid = ExportJob::validate(plan); !valid)
+        return timed(errorResponse(valid.error()), timer);
+    if (m_options.dce.program.isEmpty())
+        return timed(errorResponse(Error::unavailable(m_options.dceProblem)), timer);
+
+    ExportJob job(m_options.dce, QString::fromUtf8(token.trimmed()), m_options.service->store());
+    const QList<ChannelExport> results = job.run(plan);
+    qint64 inserted = 0, skipped = 0;
+    for (const ChannelExport &r : results) {
+        if (r.error)
+            return timed(errorResponse(*r.error), timer);
+        inserted += r.inserted;
+        skipped += r.skipped;
+    }
+    if (inserted > 0)
+        m_options.service->dataChanged();
+    const QJsonObject data{{QStringLiteral("message"),
+                            QStringLiteral("Successfully inserted %1 messages into the database.").arg(inserted)},
+                           {QStringLiteral("inserted"), inserted},
+                           {QStringLiteral("skipped"), skipped}};
+    return timed(json({{QStringLiteral("status"), QStringLiteral("success")},
+                       {QStringLiteral("data"), data},
+                       {QStringLiteral("process_time"), QString::fromLatin1(seconds(timer)) + QStringLiteral(" seconds")}},
+                      Status::Ok),
+                 timer);
 }
 
 } // namespace fdd

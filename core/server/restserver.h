@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cache/redisclient.h"
+#include "dce/dceprocess.h"
 #include "ratelimiter.h"
 #include "search/searchservice.h"
 
@@ -34,6 +35,11 @@ public:
         int rateLimit = 0;                  // requests per client per window; 0: no limit
         int rateWindowSeconds = 60;
         QByteArray rateKeyPrefix = "fdd:v1:rate:";
+        // DiscordChatExporter, for the export endpoints; when not found,
+        // dceProblem says why and they answer 503.
+        DceProgram dce;
+        QString dceProblem = QStringLiteral("DiscordChatExporter is not configured on this server.");
+        std::chrono::seconds exportTimeout{3600};
     };
 
     explicit RestServer(Options options, QObject *parent = nullptr);
@@ -59,6 +65,8 @@ private:
                                SearchRequest::Kind kind) const;
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
     QHttpServerResponse health(const QElapsedTimer &timer) const;
+    QHttpServerResponse exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
+                                      const QElapsedTimer &timer) const;
 
     Options m_options;
     QHttpServer m_http;

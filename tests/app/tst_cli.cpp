@@ -1,3 +1,4 @@
+#include "dceworld.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -240,6 +241,53 @@ private slots:
         QVERIFY2(log.contains("Stopping."), log.constData());
         QVERIFY2(log.contains("GET /api/chats/search 200"), log.constData()); // the access log line
         QVERIFY2(!log.contains("search_term"), log.constData());            // never the query
+    }
+
+    void exportThenUpdate()
+    {
+        constexpr fdd::Snowflake channel = 400100200300400501;
+        fdd::test::DceWorld world;
+        world.addGuild(400100200300400500, QStringLiteral("Sailors"));
+        world.addChannel(400100200300400500, channel, QStringLiteral("harbour"));
+        world.addMessages(channel, 12, QDateTime::currentDateTimeUtc().addSecs(-60), std::chrono::minutes(60),
+                          QStringLiteral("tide tables"));
+        world.apply();
+        const QString dce = QStringLiteral("--dce=") + fdd::test::DceWorld::program().program;
+        const QString id = QString::number(channel);
+
+        // No token anywhere, and no terminal to ask on.
+        qunsetenv("DISCORD_TOKEN");
+        Run r = run({QStringLiteral("export"), id, dce}, m_db->urlString());
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("No Discord token")), qPrintable(r.err));
+
+        qputenv("DISCORD_TOKEN", fdd::test::DceWorld::token);
+        r = run({QStringLiteral("export"), id, dce}, m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("exported #harbour: 12 new, 0 already archived")), qPrintable(r.err));
+        // A day later: two new messages, and only they are exported.
+        world.addMessages(channel, 2, QDateTime::currentDateTimeUtc().addSecs(3600), std::chrono::minutes(10),
+                          QStringLiteral("storm warning"));
+        world.apply();
+        r = run({QStringLiteral("export"), id, QStringLiteral("--update"), dce}, m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("exported #harbour: 2 new, 0 already archived")), qPrintable(r.err));
+        const Run found = run({QStringLiteral("search"), QStringLiteral("--substring=storm"), QStringLiteral("--json")},
+                              m_db->urlString());
+        QCOMPARE(QJsonDocument::fromJson(found.out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 2);
+
+        const Run listed = run({QStringLiteral("export"), QStringLiteral("--list-channels=400100200300400500"), dce});
+        QCOMPARE(listed.exitCode, 0);
+        QCOMPARE(listed.out, id + QStringLiteral("\tText Channels / harbour\n"));
+        const Run badId = run({QStringLiteral("export"), QStringLiteral("harbour"), dce});
+        QCOMPARE(badId.exitCode, 2);
+        QVERIFY(badId.err.contains(QStringLiteral("is not a channel id")));
+        const Run es = run({QStringLiteral("export"), id, QStringLiteral("--store=es"), dce});
+        QCOMPARE(es.exitCode, 3);
+        QVERIFY(es.err.contains(QStringLiteral("Elasticsearch")));
+        for (const Run &any : {r, found, listed, badId, es})
+            QVERIFY(!(any.out + any.err).contains(QLatin1String(fdd::test::DceWorld::token)));
+        qunsetenv("DISCORD_TOKEN");
     }
 
     void unreachableDatabase()

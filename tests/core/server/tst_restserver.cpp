@@ -3,6 +3,7 @@
 #include "server/restserverpool.h"
 #include "server/listeningsocket.h"
 #include "store/sqlitestore.h"
+#include "dceworld.h"
 #include "redisprocess.h"
 #include "testdatabase.h"
 
@@ -30,6 +31,16 @@ struct Answer
     QByteArray processTime;
     QByteArray contentType;
 };
+
+RestServer::Options options(std::shared_ptr<SearchService> service, std::shared_ptr<RedisClient> redis,
+                            QByteArray apiKey = {})
+{
+    RestServer::Options o;
+    o.service = std::move(service);
+    o.redis = std::move(redis);
+    o.apiKey = std::move(apiKey);
+    return o;
+}
 
 } // namespace
 
@@ -72,6 +83,23 @@ class TestRestServer : public QObject
         return a;
     }
 
+    Answer post(const QString &pathAndQuery, quint16 port, const QByteArray &token)
+    {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery)));
+        if (!token.isNull())
+            request.setRawHeader("X-Token", token);
+        QNetworkReply *reply = m_nam.post(request, QByteArray());
+        QEventLoop loop;
+        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        Answer a;
+        a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        a.raw = reply->readAll();
+        a.body = QJsonDocument::fromJson(a.raw).object();
+        reply->deleteLater();
+        return a;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -89,13 +117,13 @@ private slots:
         m_service->setCache(std::make_shared<SearchCache>(client, *m_store));
         m_service->dataChanged();
 
-        m_server = std::make_unique<RestServer>(RestServer::Options{m_service, client, {}});
+        m_server = std::make_unique<RestServer>(options(m_service, client));
         m_port = m_server->listen(QHostAddress::LocalHost, 0);
         QVERIFY(m_port != 0);
-        m_keyed = std::make_unique<RestServer>(RestServer::Options{m_service, client, QByteArrayLiteral("s3cret-key")});
+        m_keyed = std::make_unique<RestServer>(options(m_service, client, QByteArrayLiteral("s3cret-key")));
         m_keyedPort = m_keyed->listen(QHostAddress::LocalHost, 0);
         QVERIFY(m_keyedPort != 0);
-        RestServer::Options limited{m_service, client, {}};
+        RestServer::Options limited = options(m_service, client);
         limited.rateLimit = 3;
         limited.rateWindowSeconds = 3600; // the window cannot roll over during the test
         limited.rateKeyPrefix = "fdd:test:rate:" + QByteArray::number(QCoreApplication::applicationPid()) + ':';
@@ -233,7 +261,8 @@ private slots:
         const QJsonObject paths = a.body.value(QStringLiteral("paths")).toObject();
         for (const QString &route : RestServer::routes()) {
             QVERIFY2(paths.contains(route), qPrintable(route));
-            const QJsonObject op = paths.value(route).toObject().value(QStringLiteral("get")).toObject();
+            const QJsonObject item = paths.value(route).toObject();
+            const QJsonObject op = item.value(route.contains(QLatin1String("/export/")) ? QStringLiteral("post") : QStringLiteral("get")).toObject();
             QVERIFY2(op.value(QStringLiteral("responses")).toObject().contains(QStringLiteral("200")), qPrintable(route));
         }
         QCOMPARE(paths.size(), RestServer::routes().size());
@@ -277,9 +306,9 @@ private slots:
         auto client = std::make_shared<RedisClient>(url, std::chrono::milliseconds(250), std::chrono::milliseconds(0));
         auto service = std::make_shared<SearchService>(m_store);
         service->setCache(std::make_shared<SearchCache>(client, *m_store));
-        RestServer::Options options{service, client, {}};
-        options.rateLimit = 1000;
-        RestServer server(options);
+        RestServer::Options o = options(service, client);
+        o.rateLimit = 1000;
+        RestServer server(o);
         const quint16 port = server.listen(QHostAddress::LocalHost, 0);
         QVERIFY(port != 0);
         const QString path = QStringLiteral("/api/chats/search?search_term=park");
@@ -327,7 +356,7 @@ private slots:
 
     void poolServesConcurrently()
     {
-        RestServerPool pool(RestServer::Options{m_service, {}, {}}, 3);
+        RestServerPool pool(options(m_service, {}), 3);
         const Expected<quint16> port = pool.listen(QHostAddress::LocalHost, 0);
         QVERIFY2(port, port ? "" : qPrintable(port.error().message));
         QCOMPARE(pool.size(), 3);
@@ -351,6 +380,65 @@ private slots:
         // A second pool cannot take a port in use by another program.
         const Expected<ListeningSocket> taken = ListeningSocket::open(QHostAddress::LocalHost, m_port);
         QVERIFY(!taken);
+    }
+
+    void exportEndpoint()
+    {
+        constexpr Snowflake channel = 300100200300400501;
+        test::DceWorld world;
+        world.addGuild(300100200300400500, QStringLiteral("Climbers"));
+        world.addChannel(300100200300400500, channel, QStringLiteral("crags"));
+        world.addMessages(channel, 12, QDateTime::currentDateTimeUtc().addSecs(-60), std::chrono::minutes(60),
+                          QStringLiteral("bouldering at dawn"));
+        world.apply();
+        RestServer::Options o = options(m_service, m_service->cache()->redis());
+        o.dce = test::DceWorld::program();
+        RestServer server(o);
+        const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port != 0);
+        const QString path = QStringLiteral("/api/chats/export/%1").arg(channel);
+        const QByteArray token(test::DceWorld::token);
+
+        Answer a = post(path, port, {});
+        QCOMPARE(a.status, 400);
+        QCOMPARE(a.body, (QJsonObject{{QStringLiteral("detail"), QStringLiteral("Missing Discord token.")}}));
+        QCOMPARE(post(QStringLiteral("/api/chats/export/general"), port, token).status, 400);
+        a = post(path + QStringLiteral("?after=last-week"), port, token);
+        QCOMPARE(a.status, 400);
+        QVERIFY(a.body.value(QStringLiteral("detail")).toString().startsWith(QStringLiteral("after must be")));
+        a = post(path, port, "wrong-token");
+        QCOMPARE(a.status, 400);
+        QVERIFY(a.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("refused the token")));
+        QCOMPARE(post(QStringLiteral("/api/chats/export/42"), port, token).status, 404);
+
+        // A search before the export is cached; the export must make it stale.
+        const QString search = QStringLiteral("/api/chats/search?search_term=bouldering");
+        QCOMPARE(get(search, port).body.value(QStringLiteral("total_count")).toInt(), 0);
+        QCOMPARE(get(search, port).cache, QByteArray("hit"));
+
+        a = post(path, port, token);
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("status")).toString(), QStringLiteral("success"));
+        const QJsonObject data = a.body.value(QStringLiteral("data")).toObject();
+        QCOMPARE(data.value(QStringLiteral("message")).toString(), QStringLiteral("Successfully inserted 12 messages into the database."));
+        QCOMPARE(data.value(QStringLiteral("inserted")).toInt(), 12);
+        QCOMPARE(data.value(QStringLiteral("skipped")).toInt(), 0);
+        QVERIFY(a.body.value(QStringLiteral("process_time")).toString().endsWith(QStringLiteral(" seconds")));
+        const Answer found = get(search, port);
+        QCOMPARE(found.cache, QByteArray("miss"));
+        QCOMPARE(found.body.value(QStringLiteral("total_count")).toInt(), 12);
+
+        // Again: nothing new, everything skipped.
+        a = post(path + QStringLiteral("?after=2020-01-01&before=2099-01-01"), port, token);
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("data")).toObject().value(QStringLiteral("inserted")).toInt(), 0);
+        QCOMPARE(a.body.value(QStringLiteral("data")).toObject().value(QStringLiteral("skipped")).toInt(), 12);
+
+        // Elasticsearch's export waits for Elasticsearch; no DCE: 503 with why.
+        QCOMPARE(post(QStringLiteral("/api/es/chats/export/%1").arg(channel), port, token).status, 503);
+        a = post(path, m_port, token);
+        QCOMPARE(a.status, 503);
+        QVERIFY(a.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("DiscordChatExporter")));
     }
 
     void apiKey_data()
