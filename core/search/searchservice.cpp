@@ -90,6 +90,15 @@ void SearchService::dataChanged() const
         (void)m_cache->invalidate(); // Redis down: nothing is cached either
 }
 
+Expected<QList<DayCount>> SearchService::countByDay(SearchRequest request) const
+{
+    request.page = 1;
+    Expected<SearchRequest> valid = validate(std::move(request));
+    if (!valid)
+        return valid.error();
+    return m_store->countByDay(*valid);
+}
+
 Expected<MessageContext> SearchService::context(Snowflake messageId, int before, int after) const
 {
     if (before < 0 || before > MaxContext || after < 0 || after > MaxContext)

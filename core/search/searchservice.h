@@ -29,6 +29,8 @@ public:
     // Every match, newest first, one message at a time (not cached).
     Expected<qint64> scan(SearchRequest request, const std::function<bool(const Message &)> &visit) const;
     Expected<MessageContext> context(Snowflake messageId, int before, int after) const;
+    // Matches per day of a request, for the timeline (not cached).
+    Expected<QList<DayCount>> countByDay(SearchRequest request) const;
 
     // Trims the term and checks every limit of API.md; the sentence says what to fix.
     static Expected<SearchRequest> validate(SearchRequest request);

@@ -19,6 +19,14 @@ struct IngestResult
     qint64 skipped = 0; // already in the store
 };
 
+// Matches on one day (UTC), for the timeline.
+struct DayCount
+{
+    QDate day;
+    qint64 count = 0;
+    friend bool operator==(const DayCount &, const DayCount &) = default;
+};
+
 struct StoreStats
 {
     qint64 messages = 0;
@@ -58,6 +66,9 @@ public:
     // without holding them all; `visit` returning false stops early.
     // Returns how many were visited.
     virtual Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) = 0;
+    // How many messages match the request on each day, oldest day first
+    // (days without matches left out); paging is ignored.
+    virtual Expected<QList<DayCount>> countByDay(const SearchRequest &request) = 0;
     virtual Expected<MessageContext> context(Snowflake messageId, int before, int after) = 0;
     virtual Expected<QList<Channel>> channels() = 0;
     virtual Expected<QList<Guild>> guilds() = 0;

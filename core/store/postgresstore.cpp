@@ -494,6 +494,14 @@ Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::fu
                      whereFor(request), visit, failureFor(*db));
 }
 
+Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::countByDay(*db, QStringLiteral("discord_chats"), whereFor(request), failureFor(*db));
+}
+
 Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();

@@ -122,6 +122,24 @@ Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const Q
     return visited;
 }
 
+Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail)
+{
+    QList<DayCount> days;
+    if (where.matchesNothing)
+        return days;
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT message_date, count(*) FROM ") + table + where.sql()
+              + QStringLiteral(" GROUP BY message_date ORDER BY message_date"));
+    for (const QVariant &v : where.binds)
+        q.addBindValue(v);
+    if (!q.exec())
+        return fail(QStringLiteral("count matches by day"), q.lastError().text());
+    while (q.next())
+        days.append(DayCount{QDate::fromString(q.value(0).toString().left(10), Qt::ISODate), q.value(1).toLongLong()});
+    return days;
+}
+
 Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fail)
 {
     if (!q.exec())

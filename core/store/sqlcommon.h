@@ -4,6 +4,7 @@
 #include "model/expected.h"
 #include "model/searchpage.h"
 #include "model/searchrequest.h"
+#include "store/messagestore.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -57,6 +58,9 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
 // Every row of selectFrom + where + orderBy, one at a time (forward only).
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
                       const std::function<bool(const Message &)> &visit, const Failure &fail);
+
+// SELECT message_date, count(*) … GROUP BY message_date, oldest first.
+Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail);
 
 // Runs a prepared neighbour query (bound values already added) and returns
 // its messages oldest first.

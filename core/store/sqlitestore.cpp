@@ -381,6 +381,14 @@ Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::func
                      whereFor(request), visit, failureFn());
 }
 
+Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::countByDay(*db, QStringLiteral("messages"), whereFor(request), failureFn());
+}
+
 Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();

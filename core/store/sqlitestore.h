@@ -26,6 +26,7 @@ public:
     Expected<std::unique_ptr<IngestSession>> beginIngest() override;
     Expected<SearchPage> search(const SearchRequest &request) override;
     Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) override;
+    Expected<QList<DayCount>> countByDay(const SearchRequest &request) override;
     Expected<MessageContext> context(Snowflake messageId, int before, int after) override;
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;

@@ -212,6 +212,25 @@ private slots:
         const SearchPage p = search(Kind(kind), text, start, end, 1, 100);
         QCOMPARE(ids(p.messages), expected);
         QCOMPARE(p.totalCount, expected.size());
+
+        // The timeline of the same request: each match counted on its day.
+        if (Kind(kind) == Kind::All)
+            return;
+        SearchRequest r;
+        r.kind = Kind(kind);
+        r.text = text;
+        r.startDate = start;
+        r.endDate = end;
+        Expected<QList<DayCount>> days = SearchService(m_store).countByDay(r);
+        QVERIFY2(days, days ? "" : qPrintable(days.error().message));
+        QMap<QDate, qint64> expectedDays;
+        for (const Message &m : p.messages)
+            ++expectedDays[m.date()];
+        QMap<QDate, qint64> actualDays;
+        for (const DayCount &d : *days)
+            actualDays.insert(d.day, d.count);
+        QCOMPARE(actualDays, expectedDays);
+        QVERIFY(std::is_sorted(days->begin(), days->end(), [](const DayCount &a, const DayCount &b) { return a.day < b.day; }));
     }
 
     void pagingIsStableAndExact()
