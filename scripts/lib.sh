@@ -7,7 +7,7 @@ FDD_BUILD=${FDD_BUILD:-$FDD_ROOT/build}
 # What building, testing and running need, all from Debian 12's archive.
 FDD_PACKAGES=(
     cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev qtkeychain-qt6-dev
+    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev
     libqt6sql6-psql libqt6sql6-sqlite
     libhiredis-dev rapidjson-dev libpq-dev
     postgresql-15 postgresql-contrib redis-server

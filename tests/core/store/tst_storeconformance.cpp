@@ -2,6 +2,7 @@
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
+#include "exportwriter.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -16,35 +17,12 @@ using namespace fdd;
 using fdd::test::fixture;
 using Kind = SearchRequest::Kind;
 
+using fdd::test::writeExport;
+
 namespace {
 
 // A generated export: `count` messages in one channel, two of them sharing a
 // timestamp so that ordering must fall back to the id.
-QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs)
-{
-    QJsonArray messages;
-    for (int i = 0; i < count; ++i) {
-        const qint64 ms = startMs + qint64(i / 2) * 60000; // pairs share a minute
-        messages.append(QJsonObject{
-            {QStringLiteral("id"), QString::number(1300000000000000000ull + Snowflake(i))},
-            {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)},
-            {QStringLiteral("content"), QStringLiteral("numbered message %1").arg(i)},
-            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("42")}, {QStringLiteral("name"), QStringLiteral("counter")}}},
-        });
-    }
-    const QJsonObject root{
-        {QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("1111111111111111111")}, {QStringLiteral("name"), QStringLiteral("Test Guild")}}},
-        {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)}, {QStringLiteral("name"), name}}},
-        {QStringLiteral("messages"), messages},
-    };
-    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
-    return path;
-}
-
 QList<Snowflake> ids(const QList<Message> &messages)
 {
     QList<Snowflake> out;

@@ -1,0 +1,36 @@
+#include "exportwriter.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace fdd::test {
+
+QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs)
+{
+    QJsonArray messages;
+    for (int i = 0; i < count; ++i) {
+        const qint64 ms = startMs + qint64(i / 2) * 60000; // pairs share a minute
+        messages.append(QJsonObject{
+            {QStringLiteral("id"), QString::number(1300000000000000000ull + Snowflake(i))},
+            {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)},
+            {QStringLiteral("content"), QStringLiteral("numbered message %1").arg(i)},
+            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("42")}, {QStringLiteral("name"), QStringLiteral("counter")}}},
+        });
+    }
+    const QJsonObject root{
+        {QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("1111111111111111111")}, {QStringLiteral("name"), QStringLiteral("Test Guild")}}},
+        {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)}, {QStringLiteral("name"), name}}},
+        {QStringLiteral("messages"), messages},
+    };
+    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
+    return path;
+}
+
+} // namespace fdd::test

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QString>
+
+namespace fdd {
+
+// What the user configures in Settings, kept with QSettings. Secrets are not
+// here: the Discord token lives in the system keychain (TokenKeychain).
+struct AppSettings
+{
+    QString databaseUrl;   // empty: the embedded archive
+    QString redisUrl;      // empty: no cache
+    QString elasticUrl;    // for the Elasticsearch store, when it lands
+    int cacheTtlSeconds = 3600;
+    QString dcePath;       // empty: DiscordChatExporter.Cli on PATH
+    int pageSize = 50;
+
+    static AppSettings load();
+    void save() const;
+};
+
+} // namespace fdd

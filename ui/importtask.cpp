@@ -1,0 +1,67 @@
+#include "importtask.h"
+
+#include "dce/importer.h"
+
+#include <QFileInfo>
+#include <QPointer>
+#include <QtConcurrent>
+
+namespace fdd {
+
+ImportTask::ImportTask(std::shared_ptr<SearchService> service, QThreadPool *pool, QObject *parent)
+    : QObject(parent), m_service(std::move(service)), m_pool(pool)
+{
+}
+
+void ImportTask::start(const QStringList &paths)
+{
+    m_running = true;
+    m_cancel = false;
+    QPointer<ImportTask> self(this);
+    QtConcurrent::run(m_pool, [this, self, paths, service = m_service]() {
+        ImportSummary summary;
+        Expected<QStringList> files = Importer::collectFiles(paths);
+        if (!files) {
+            summary.failed = 1;
+            summary.errors << files.error().message;
+            return summary;
+        }
+        if (files->isEmpty()) {
+            summary.errors << tr("No .json export files were found there.");
+            return summary;
+        }
+        summary.files = int(files->size());
+        Importer importer(service->store());
+        importer.setCancelFlag(&m_cancel);
+        int lastPercent = -1;
+        importer.setProgressHandler([&](const Importer::Progress &p) {
+            const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
+            if (percent == lastPercent)
+                return;
+            lastPercent = percent;
+            const QString label = tr("Importing %1 (%2 of %3)").arg(QFileInfo(p.path).fileName()).arg(p.fileIndex + 1).arg(p.fileCount);
+            emit progress(percent, label); // queued to the GUI thread
+        });
+        for (const FileImport &r : importer.importFiles(*files)) {
+            if (r.error) {
+                if (r.error->kind == Error::Kind::Cancelled) {
+                    summary.cancelled = true;
+                    continue;
+                }
+                ++summary.failed;
+                summary.errors << r.error->message;
+            }
+            summary.inserted += r.inserted;
+            summary.skipped += r.skipped;
+        }
+        summary.cancelled |= m_cancel.load();
+        if (summary.inserted > 0)
+            service->dataChanged();
+        return summary;
+    }).then(this, [this](const ImportSummary &summary) {
+        m_running = false;
+        emit finished(summary);
+    });
+}
+
+} // namespace fdd

@@ -1,0 +1,749 @@
+#include "mainwindow.h"
+
+#include "archive.h"
+#include "conversationview.h"
+#include "exportdialog.h"
+#include "highlightdelegate.h"
+#include "importtask.h"
+#include "resultsmodel.h"
+#include "settingsdialog.h"
+#include "timelinechart.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QToolBar>
+#include <QToolButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+// The sample export lives in this static library's resources.
+static void initResources()
+{
+    Q_INIT_RESOURCE(resources);
+}
+
+namespace fdd {
+
+namespace {
+
+enum Page { WelcomePage, ResultsPage };
+enum Mode { KeywordMode, FullTextMode, DateMode };
+
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_archive(new Archive(this))
+    , m_model(new ResultsModel(this))
+    , m_mode(new QComboBox(this))
+    , m_term(new QLineEdit(this))
+    , m_withinDates(new QCheckBox(tr("Between"), this))
+    , m_from(new QDateEdit(QDate::currentDate().addMonths(-1), this))
+    , m_to(new QDateEdit(QDate::currentDate(), this))
+    , m_searchButton(new QPushButton(tr("Search"), this))
+    , m_channels(new QTreeWidget(this))
+    , m_stack(new QStackedWidget(this))
+    , m_table(new QTableView(this))
+    , m_timeline(new TimelineChart(this))
+    , m_conversation(new ConversationView(this))
+    , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_resultsSplitter(new QSplitter(Qt::Vertical, this))
+    , m_first(new QToolButton(this))
+    , m_previous(new QToolButton(this))
+    , m_pageLabel(new QLabel(this))
+    , m_next(new QToolButton(this))
+    , m_last(new QToolButton(this))
+    , m_pageSize(new QComboBox(this))
+    , m_storeLabel(new QLabel(this))
+    , m_resultLabel(new QLabel(this))
+    , m_importProgress(new QProgressBar(this))
+    , m_importCancel(new QToolButton(this))
+    , m_welcomeText(new QLabel(this))
+{
+    setWindowTitle(tr("FastDiscordDB"));
+    setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true);
+    initResources();
+    buildActions();
+    buildLayout();
+
+    connect(m_archive, &Archive::opened, this, [this] {
+        m_storeLabel->setText(m_archive->describe());
+        refreshChannels();
+        showArchiveState();
+        emit archiveReady();
+    });
+    // New messages: the channel counts change; the results on screen stay
+    // until the user searches again (the status bar says so).
+    connect(m_archive, &Archive::changed, this, [this] {
+        refreshChannels();
+        showArchiveState();
+    });
+
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    m_splitter->restoreState(s.value(QStringLiteral("window/splitter")).toByteArray());
+    m_resultsSplitter->restoreState(s.value(QStringLiteral("window/resultsSplitter")).toByteArray());
+}
+
+MainWindow::~MainWindow()
+{
+    if (m_import)
+        m_import->cancel();
+    m_archive->pool()->waitForDone(); // no worker outlives what it reports to
+}
+
+void MainWindow::buildActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    m_importAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-import")), tr("&Import Exports…"),
+                                     this, &MainWindow::chooseImportFiles);
+    m_importAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+    m_importAction->setToolTip(tr("Import DiscordChatExporter JSON exports (Ctrl+I); you can also drop files or folders on the window"));
+    file->addAction(tr("Import a &Folder…"), this, &MainWindow::chooseImportFolder);
+    m_exportAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-export")), tr("&Export from Discord…"),
+                                     this, &MainWindow::openExportDialog);
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exportAction->setToolTip(tr("Export channels with DiscordChatExporter and archive them (Ctrl+E)"));
+    file->addSeparator();
+    m_saveAction = file->addAction(tr("&Save Results As…"), this, &MainWindow::saveResults);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setEnabled(false);
+    file->addSeparator();
+    file->addAction(tr("&Settings…"), this, &MainWindow::openSettings)->setShortcut(QKeySequence::Preferences);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *find = edit->addAction(tr("&Find"), this, [this] {
+        m_term->setFocus();
+        m_term->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *copy = edit->addAction(tr("&Copy Selected Results"), this, &MainWindow::copyRows);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_table->addAction(copy);
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    go->addAction(tr("First Page"), this, [this] { goToPage(1); })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
+    m_previousAction = go->addAction(tr("Previous Page"), this, [this] { goToPage(m_request.page - 1); });
+    m_previousAction->setShortcut(QKeySequence(Qt::Key_PageUp));
+    m_nextAction = go->addAction(tr("Next Page"), this, [this] { goToPage(m_request.page + 1); });
+    m_nextAction->setShortcut(QKeySequence(Qt::Key_PageDown));
+    go->addAction(tr("Last Page"), this, [this] { goToPage(m_model->page().totalPages()); })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_End));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About FastDiscordDB"), this, [this] {
+        QMessageBox::about(this, tr("About FastDiscordDB"),
+                           tr("<b>FastDiscordDB %1</b><p>Archive and search Discord channels exported by "
+                              "DiscordChatExporter.</p><p>Archive: %2</p>")
+                               .arg(QCoreApplication::applicationVersion(), m_archive->describe().toHtmlEscaped()));
+    });
+
+    QToolBar *bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_importAction);
+    bar->addAction(m_exportAction);
+}
+
+void MainWindow::buildLayout()
+{
+    // The search bar.
+    m_mode->addItem(tr("Keyword"), KeywordMode);
+    m_mode->addItem(tr("Full text"), FullTextMode);
+    m_mode->addItem(tr("Date range"), DateMode);
+    m_mode->setToolTip(tr("Keyword: any message containing the text, ignoring case.\n"
+                          "Full text: English words, so \"runs\" also finds \"running\".\n"
+                          "Date range: every message between two dates."));
+    m_term->setObjectName(QStringLiteral("term"));
+    m_term->setClearButtonEnabled(true);
+    m_term->setMaxLength(SearchRequest::MaxTermLength);
+    for (QDateEdit *d : {m_from, m_to}) {
+        d->setCalendarPopup(true);
+        d->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+    }
+    m_searchButton->setDefault(true);
+    auto *searchBar = new QWidget(this);
+    auto *searchLayout = new QHBoxLayout(searchBar);
+    searchLayout->addWidget(m_mode);
+    searchLayout->addWidget(m_term, 1);
+    searchLayout->addWidget(m_withinDates);
+    searchLayout->addWidget(m_from);
+    searchLayout->addWidget(new QLabel(QStringLiteral("–"), this));
+    searchLayout->addWidget(m_to);
+    searchLayout->addWidget(m_searchButton);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &MainWindow::modeChanged);
+    connect(m_withinDates, &QCheckBox::toggled, this, &MainWindow::modeChanged);
+    connect(m_term, &QLineEdit::returnPressed, this, &MainWindow::search);
+    connect(m_searchButton, &QPushButton::clicked, this, &MainWindow::search);
+    modeChanged();
+
+    // The channels.
+    m_channels->setHeaderHidden(true);
+    m_channels->setObjectName(QStringLiteral("channels"));
+    m_channels->setMinimumWidth(180);
+    connect(m_channels, &QTreeWidget::itemActivated, this, [this] {
+        if (m_hasQuery)
+            runSearch(1, true);
+    });
+    connect(m_channels, &QTreeWidget::itemClicked, this, [this] {
+        if (m_hasQuery)
+            runSearch(1, true);
+    });
+
+    // The results: the table and its pager over the timeline.
+    m_table->setModel(m_model);
+    m_table->setObjectName(QStringLiteral("results"));
+    m_table->setItemDelegateForColumn(ResultsModel::Content, new HighlightDelegate(m_table));
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setHighlightSections(false);
+    m_table->setColumnWidth(ResultsModel::Time, m_table->fontMetrics().horizontalAdvance(QStringLiteral("2024-04-26 18:03__")));
+    m_table->setColumnWidth(ResultsModel::ChannelName, 130);
+    m_table->setColumnWidth(ResultsModel::Author, 120);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showSelected);
+
+    m_first->setText(QStringLiteral("⏮"));
+    m_previous->setText(QStringLiteral("◀"));
+    m_next->setText(QStringLiteral("▶"));
+    m_last->setText(QStringLiteral("⏭"));
+    m_first->setToolTip(tr("First page (Ctrl+Home)"));
+    m_previous->setToolTip(tr("Previous page (Page Up)"));
+    m_next->setToolTip(tr("Next page (Page Down)"));
+    m_last->setToolTip(tr("Last page (Ctrl+End)"));
+    connect(m_first, &QToolButton::clicked, this, [this] { goToPage(1); });
+    connect(m_previous, &QToolButton::clicked, this, [this] { goToPage(m_request.page - 1); });
+    connect(m_next, &QToolButton::clicked, this, [this] { goToPage(m_request.page + 1); });
+    connect(m_last, &QToolButton::clicked, this, [this] { goToPage(m_model->page().totalPages()); });
+    for (int size : {10, 25, 50, 100})
+        m_pageSize->addItem(tr("%1 a page").arg(size), size);
+    m_pageSize->setCurrentIndex(std::max(0, m_pageSize->findData(m_settings.pageSize)));
+    connect(m_pageSize, &QComboBox::activated, this, [this] {
+        m_settings.pageSize = m_pageSize->currentData().toInt();
+        m_settings.save();
+        if (m_hasQuery)
+            runSearch(1, false);
+    });
+    m_pageLabel->setObjectName(QStringLiteral("pageLabel"));
+    auto *pager = new QHBoxLayout;
+    pager->addWidget(m_first);
+    pager->addWidget(m_previous);
+    pager->addWidget(m_pageLabel);
+    pager->addWidget(m_next);
+    pager->addWidget(m_last);
+    pager->addStretch(1);
+    pager->addWidget(m_pageSize);
+    auto *tablePane = new QWidget(this);
+    auto *tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    tableLayout->addWidget(m_table, 1);
+    tableLayout->addLayout(pager);
+    m_resultsSplitter->addWidget(tablePane);
+    m_resultsSplitter->addWidget(m_timeline);
+    m_resultsSplitter->setStretchFactor(0, 3);
+    m_resultsSplitter->setStretchFactor(1, 1);
+    connect(m_timeline, &TimelineChart::rangeChosen, this, [this](const QDate &from, const QDate &to) {
+        setDateRange(from, to);
+        runSearch(1, true);
+    });
+
+    // The first run: what to do.
+    auto *welcome = new QWidget(this);
+    auto *welcomeLayout = new QVBoxLayout(welcome);
+    m_welcomeText->setWordWrap(true);
+    m_welcomeText->setAlignment(Qt::AlignCenter);
+    m_welcomeText->setTextFormat(Qt::RichText);
+    auto *sample = new QPushButton(tr("Import the Sample Export"), this);
+    sample->setObjectName(QStringLiteral("importSample"));
+    auto *importButton = new QPushButton(tr("Import Exports…"), this);
+    auto *exportButton = new QPushButton(tr("Export from Discord…"), this);
+    connect(sample, &QPushButton::clicked, this, &MainWindow::importSample);
+    connect(importButton, &QPushButton::clicked, this, &MainWindow::chooseImportFiles);
+    connect(exportButton, &QPushButton::clicked, this, &MainWindow::openExportDialog);
+    auto *welcomeButtons = new QHBoxLayout;
+    welcomeButtons->addStretch(1);
+    welcomeButtons->addWidget(sample);
+    welcomeButtons->addWidget(importButton);
+    welcomeButtons->addWidget(exportButton);
+    welcomeButtons->addStretch(1);
+    welcomeLayout->addStretch(1);
+    welcomeLayout->addWidget(m_welcomeText);
+    welcomeLayout->addLayout(welcomeButtons);
+    welcomeLayout->addStretch(2);
+    m_stack->addWidget(welcome);
+    m_stack->addWidget(m_resultsSplitter);
+
+    m_splitter->addWidget(m_channels);
+    m_splitter->addWidget(m_stack);
+    m_splitter->addWidget(m_conversation);
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 3);
+    m_splitter->setStretchFactor(2, 2);
+    m_splitter->setSizes({200, 700, 420});
+    connect(m_conversation, &ConversationView::moreRequested, this, [this](Snowflake id, int before, int after) {
+        const quint64 seq = ++m_contextSeq;
+        m_archive->context(id, before, after).then(this, [this, seq](const Expected<MessageContext> &c) {
+            if (seq != m_contextSeq)
+                return;
+            if (!c) {
+                m_conversation->showError(c.error().message);
+                return;
+            }
+            m_conversation->showContext(*c, m_model->channelName(c->message.channelId), highlightTerms());
+            emit conversationShown();
+        });
+    });
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(searchBar);
+    layout->addWidget(m_splitter, 1);
+    setCentralWidget(central);
+
+    m_storeLabel->setObjectName(QStringLiteral("storeLabel"));
+    m_resultLabel->setObjectName(QStringLiteral("resultLabel"));
+    m_importProgress->setMaximumWidth(220);
+    m_importProgress->setVisible(false);
+    m_importCancel->setText(tr("Cancel"));
+    m_importCancel->setVisible(false);
+    connect(m_importCancel, &QToolButton::clicked, this, [this] {
+        if (m_import)
+            m_import->cancel();
+    });
+    statusBar()->addWidget(m_resultLabel, 1);
+    statusBar()->addPermanentWidget(m_importProgress);
+    statusBar()->addPermanentWidget(m_importCancel);
+    statusBar()->addPermanentWidget(m_storeLabel);
+    updatePager();
+    resize(1280, 780);
+}
+
+void MainWindow::modeChanged()
+{
+    const int mode = m_mode->currentData().toInt();
+    const bool dateMode = mode == DateMode;
+    m_term->setEnabled(!dateMode);
+    m_term->setPlaceholderText(dateMode ? tr("Every message between the dates")
+                               : mode == FullTextMode ? tr("Words, e.g. \"deploy failed\" (Ctrl+F)")
+                                                      : tr("Text to find, e.g. \"release\" (Ctrl+F)"));
+    m_withinDates->setVisible(!dateMode);
+    const bool dates = dateMode || m_withinDates->isChecked();
+    m_from->setEnabled(dates);
+    m_to->setEnabled(dates);
+}
+
+void MainWindow::setDateRange(const QDate &from, const QDate &to)
+{
+    if (!from.isValid() || !to.isValid()) {
+        m_withinDates->setChecked(false);
+        return;
+    }
+    m_from->setDate(from);
+    m_to->setDate(to);
+    if (m_mode->currentData().toInt() != DateMode)
+        m_withinDates->setChecked(true);
+}
+
+void MainWindow::openArchive(const AppSettings &settings)
+{
+    m_settings = settings;
+    m_pageSize->setCurrentIndex(std::max(0, m_pageSize->findData(settings.pageSize)));
+    m_storeLabel->setText(tr("Opening the archive…"));
+    m_archive->open(settings).then(this, [this](const Expected<std::shared_ptr<SearchService>> &service) {
+        if (!service) {
+            m_storeLabel->setText(tr("No archive"));
+            m_resultLabel->setText(service.error().message);
+            QMessageBox::warning(this, tr("The archive cannot be opened"),
+                                 tr("%1\n\nCheck the archive's address in Settings.").arg(service.error().message));
+            return;
+        }
+        m_archive->use(*service);
+    });
+}
+
+void MainWindow::refreshChannels()
+{
+    m_archive->guilds().then(this, [this](const Expected<QList<Guild>> &guilds) {
+        QHash<Snowflake, QString> guildNames;
+        if (guilds)
+            for (const Guild &g : *guilds)
+                guildNames.insert(g.id, g.name);
+        m_archive->channels().then(this, [this, guildNames](const Expected<QList<Channel>> &channels) {
+            if (!channels)
+                return;
+            m_model->setChannels(*channels);
+            const QString selected = m_channels->currentItem() ? m_channels->currentItem()->data(0, Qt::UserRole).toString()
+                                                               : QString();
+            m_channels->clear();
+            qint64 total = 0;
+            for (const Channel &c : *channels)
+                total += c.messageCount;
+            auto *all = new QTreeWidgetItem(m_channels, {tr("All channels (%1)").arg(number(total))});
+            all->setData(0, Qt::UserRole, QStringLiteral("0"));
+            QHash<Snowflake, QTreeWidgetItem *> byGuild;
+            for (const Channel &c : *channels) {
+                QTreeWidgetItem *&guildItem = byGuild[c.guildId];
+                if (!guildItem) {
+                    const QString name = c.guildId == 0 ? tr("Direct Messages")
+                                                        : guildNames.value(c.guildId, QString::number(c.guildId));
+                    guildItem = new QTreeWidgetItem(m_channels, {name});
+                    guildItem->setFlags(guildItem->flags() & ~Qt::ItemIsSelectable);
+                }
+                auto *item = new QTreeWidgetItem(guildItem, {QStringLiteral("#%1 (%2)").arg(c.name, number(c.messageCount))});
+                item->setData(0, Qt::UserRole, QString::number(c.id));
+                item->setToolTip(0, c.category.isEmpty() ? c.name : QStringLiteral("%1 / %2").arg(c.category, c.name));
+                if (item->data(0, Qt::UserRole).toString() == selected)
+                    m_channels->setCurrentItem(item);
+            }
+            m_channels->expandAll();
+            if (!m_channels->currentItem())
+                m_channels->setCurrentItem(all);
+        });
+    });
+}
+
+void MainWindow::showArchiveState()
+{
+    m_archive->stats().then(this, [this](const Expected<StoreStats> &stats) {
+        const bool empty = stats && stats->messages == 0;
+        if (empty) {
+            m_welcomeText->setText(tr("<h2>Your archive is empty</h2>"
+                                      "<p>Import the JSON exports DiscordChatExporter made (drop files or folders "
+                                      "here, or press Ctrl+I), export channels from Discord with your token "
+                                      "(Ctrl+E), or try the bundled sample first.</p>"));
+            m_stack->setCurrentIndex(WelcomePage);
+        } else {
+            m_stack->setCurrentIndex(ResultsPage);
+            if (stats && !m_hasQuery)
+                m_resultLabel->setText(tr("%1 messages in %2 channels. Type a word and press Enter.")
+                                           .arg(number(stats->messages), number(stats->channels)));
+        }
+    });
+}
+
+QStringList MainWindow::highlightTerms() const
+{
+    if (m_request.kind == SearchRequest::Kind::Date || m_request.text.isEmpty())
+        return {};
+    if (m_request.kind == SearchRequest::Kind::Substring)
+        return {m_request.text};
+    // Full text matches stems: highlight each word without its English ending.
+    QStringList words;
+    for (QString w : m_request.text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        for (const char *ending : {"ing", "ed", "es", "s"})
+            if (w.size() > 4 && w.endsWith(QLatin1String(ending), Qt::CaseInsensitive)) {
+                w.chop(qsizetype(qstrlen(ending)));
+                break;
+            }
+        words << w;
+    }
+    return words;
+}
+
+void MainWindow::search()
+{
+    runSearch(1, true);
+}
+
+void MainWindow::goToPage(int page)
+{
+    if (!m_hasQuery || page < 1 || page > std::max(1, m_model->page().totalPages()) || page == m_request.page)
+        return;
+    runSearch(page, false);
+}
+
+void MainWindow::runSearch(int page, bool newQuery)
+{
+    SearchRequest r;
+    const int mode = m_mode->currentData().toInt();
+    r.kind = mode == DateMode ? SearchRequest::Kind::Date
+           : mode == FullTextMode ? SearchRequest::Kind::FullText
+                                  : SearchRequest::Kind::Substring;
+    r.text = mode == DateMode ? QString() : m_term->text().trimmed();
+    if (mode == DateMode || m_withinDates->isChecked()) {
+        r.startDate = m_from->date();
+        r.endDate = m_to->date();
+    }
+    if (QTreeWidgetItem *item = m_channels->currentItem())
+        r.channelId = item->data(0, Qt::UserRole).toString().toULongLong();
+    r.page = page;
+    r.pageSize = m_pageSize->currentData().toInt();
+    if (r.text.isEmpty() && r.kind != SearchRequest::Kind::Date) {
+        m_resultLabel->setText(tr("Type something to search for, or choose \"Date range\"."));
+        m_term->setFocus();
+        return;
+    }
+    Expected<SearchRequest> valid = SearchService::validate(r);
+    if (!valid) {
+        m_resultLabel->setText(valid.error().message);
+        emit searchFailed(valid.error().message);
+        return;
+    }
+    m_request = *valid;
+    m_hasQuery = true;
+    m_stack->setCurrentIndex(ResultsPage);
+    const quint64 seq = ++m_searchSeq;
+    const quint64 query = newQuery ? ++m_querySeq : m_querySeq;
+    m_resultLabel->setText(tr("Searching…"));
+    m_archive->search(m_request).then(this, [this, seq](const Expected<SearchPage> &page) {
+        if (seq != m_searchSeq)
+            return; // a newer search or page replaced this one
+        if (!page) {
+            m_resultLabel->setText(page.error().message);
+            emit searchFailed(page.error().message);
+            return;
+        }
+        m_model->setPage(*page, highlightTerms());
+        m_table->scrollToTop();
+        const QString cache = page->cache == CacheStatus::Hit ? tr("cache hit")
+                            : page->cache == CacheStatus::Miss ? tr("cache miss")
+                                                               : tr("no cache");
+        m_resultLabel->setText(page->totalCount == 0
+                                   ? tr("No messages found · %1 ms · %2").arg(page->elapsedMs).arg(cache)
+                                   : tr("%n match(es)", nullptr, int(std::min<qint64>(page->totalCount, INT_MAX)))
+                                         .replace(QString::number(page->totalCount), number(page->totalCount))
+                                         + tr(" · %1 ms · %2").arg(page->elapsedMs).arg(cache));
+        m_saveAction->setEnabled(!page->messages.isEmpty());
+        updatePager();
+        if (m_model->rowCount() > 0)
+            m_table->selectRow(0);
+        else
+            m_conversation->clear();
+        emit pageShown();
+    });
+    if (newQuery) {
+        SearchRequest whole = m_request;
+        m_timeline->clear();
+        m_archive->countByDay(whole).then(this, [this, query](const Expected<QList<DayCount>> &days) {
+            if (query != m_querySeq)
+                return;
+            if (days)
+                m_timeline->setDays(*days);
+            emit timelineShown();
+        });
+    }
+}
+
+void MainWindow::updatePager()
+{
+    const SearchPage &p = m_model->page();
+    const int pages = p.totalPages();
+    const int page = pages == 0 ? 0 : m_request.page;
+    m_pageLabel->setText(pages == 0 ? tr("No pages") : tr("Page %1 of %2").arg(number(page), number(pages)));
+    m_first->setEnabled(page > 1);
+    m_previous->setEnabled(page > 1);
+    m_previousAction->setEnabled(page > 1);
+    m_next->setEnabled(page < pages);
+    m_nextAction->setEnabled(page < pages);
+    m_last->setEnabled(page < pages);
+}
+
+QString MainWindow::statusText() const
+{
+    return m_resultLabel->text();
+}
+
+QString MainWindow::pageText() const
+{
+    return m_pageLabel->text();
+}
+
+void MainWindow::showSelected()
+{
+    const QModelIndex current = m_table->currentIndex();
+    if (!current.isValid()) {
+        m_conversation->clear();
+        return;
+    }
+    const Message m = m_model->message(current.row());
+    m_conversation->showLoading(m);
+    const quint64 seq = ++m_contextSeq;
+    m_archive->context(m.id, 10, 10).then(this, [this, seq](const Expected<MessageContext> &c) {
+        if (seq != m_contextSeq)
+            return;
+        if (!c) {
+            m_conversation->showError(c.error().message);
+            return;
+        }
+        m_conversation->showContext(*c, m_model->channelName(c->message.channelId), highlightTerms());
+        emit conversationShown();
+    });
+}
+
+void MainWindow::copyRows()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (!rows.isEmpty())
+        QApplication::clipboard()->setText(m_model->toText(rows));
+}
+
+void MainWindow::saveResults()
+{
+    QString filter;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save This Page of Results"),
+                                                      QDir::home().filePath(QStringLiteral("results.csv")),
+                                                      tr("CSV (*.csv);;JSON (*.json)"), &filter);
+    if (path.isEmpty())
+        return;
+    QSaveFile file(path);
+    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive) || filter.startsWith(QLatin1String("JSON"));
+    if (!file.open(QIODevice::WriteOnly) || file.write(json ? m_model->toJson() : m_model->toCsv()) < 0 || !file.commit())
+        QMessageBox::warning(this, tr("Not saved"), tr("%1 could not be written: %2").arg(path, file.errorString()));
+}
+
+void MainWindow::importPaths(const QStringList &paths)
+{
+    if (!m_archive->isOpen() || paths.isEmpty())
+        return;
+    if (m_import && m_import->isRunning()) {
+        QMessageBox::information(this, tr("Import in progress"), tr("Wait for the current import to finish, or cancel it."));
+        return;
+    }
+    delete m_import;
+    m_import = new ImportTask(m_archive->service(), m_archive->pool(), this);
+    m_importProgress->setValue(0);
+    m_importProgress->setVisible(true);
+    m_importCancel->setVisible(true);
+    m_importAction->setEnabled(false);
+    connect(m_import, &ImportTask::progress, this, [this](int percent, const QString &label) {
+        m_importProgress->setValue(percent);
+        m_importProgress->setToolTip(label);
+        m_importProgress->setFormat(QStringLiteral("%p% ") + label.section(QLatin1Char(' '), 1, 1));
+    });
+    connect(m_import, &ImportTask::finished, this, [this](const ImportSummary &s) {
+        m_importProgress->setVisible(false);
+        m_importCancel->setVisible(false);
+        m_importAction->setEnabled(true);
+        QString text = s.cancelled ? tr("Import cancelled: %1 new messages were archived before it stopped.").arg(number(s.inserted))
+                                   : tr("Imported %n file(s): ", nullptr, s.files)
+                                         + tr("%1 new messages, %2 already archived, %3 failed.")
+                                               .arg(number(s.inserted), number(s.skipped))
+                                               .arg(s.failed);
+        if (m_hasQuery && s.inserted > 0)
+            text += tr(" Press Enter to search them too.");
+        m_resultLabel->setText(text);
+        if (!s.errors.isEmpty())
+            QMessageBox::warning(this, tr("Some files were not imported"),
+                                 text + QStringLiteral("\n\n") + s.errors.mid(0, 10).join(QStringLiteral("\n\n")));
+        if (s.inserted > 0)
+            emit m_archive->changed();
+        emit importFinished();
+    });
+    m_import->start(paths);
+}
+
+void MainWindow::importSample()
+{
+    // The sample ships inside the binary; the importer reads files.
+    static QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("sample-export.json"));
+    QFile::remove(path);
+    if (!QFile::copy(QStringLiteral(":/sample/sample-export.json"), path)) {
+        QMessageBox::warning(this, tr("No sample"), tr("The sample export could not be unpacked into %1.").arg(dir.path()));
+        return;
+    }
+    importPaths({path});
+}
+
+void MainWindow::chooseImportFiles()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Import DiscordChatExporter Exports"), QDir::homePath(),
+                                                            tr("JSON exports (*.json);;All files (*)"));
+    importPaths(files);
+}
+
+void MainWindow::chooseImportFolder()
+{
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Import Every Export in a Folder"), QDir::homePath());
+    if (!folder.isEmpty())
+        importPaths({folder});
+}
+
+void MainWindow::openExportDialog()
+{
+    if (!m_archive->isOpen())
+        return;
+    auto *dialog = new ExportDialog(m_archive->service(), m_settings.dcePath, m_archive->pool(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, m_archive, &Archive::changed);
+    dialog->open();
+}
+
+void MainWindow::openSettings()
+{
+    SettingsDialog dialog(m_settings, m_archive->pool(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const AppSettings chosen = dialog.settings();
+    chosen.save();
+    openArchive(chosen);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    s.setValue(QStringLiteral("window/resultsSplitter"), m_resultsSplitter->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    QStringList paths;
+    for (const QUrl &url : event->mimeData()->urls())
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    importPaths(paths);
+    event->acceptProposedAction();
+}
+
+} // namespace fdd

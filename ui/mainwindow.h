@@ -1,0 +1,135 @@
+#pragma once
+
+#include "appsettings.h"
+#include "model/searchrequest.h"
+#include "store/messagestore.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QDateEdit;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+class QTableView;
+class QToolButton;
+class QTreeWidget;
+class QSplitter;
+
+namespace fdd {
+
+class Archive;
+class ConversationView;
+class ImportTask;
+class ResultsModel;
+class TimelineChart;
+
+// The search window: a search bar, the channels, a paged results table, the
+// conversation of the selected message and a timeline of matches. Every
+// database call goes through Archive, off the GUI thread.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens the archive of the settings (or, for tests, the service given).
+    void openArchive(const AppSettings &settings);
+    Archive *archive() const { return m_archive; }
+
+    // What tests drive and look at.
+    ResultsModel *resultsModel() const { return m_model; }
+    QTableView *resultsView() const { return m_table; }
+    ConversationView *conversation() const { return m_conversation; }
+    TimelineChart *timeline() const { return m_timeline; }
+    QLineEdit *termEdit() const { return m_term; }
+    QComboBox *modeBox() const { return m_mode; }
+    QString statusText() const;
+    QString pageText() const;
+    void importPaths(const QStringList &paths);
+    void search();
+    void goToPage(int page);
+    // Narrows searches to the dates; invalid dates remove the narrowing.
+    void setDateRange(const QDate &from, const QDate &to);
+
+signals:
+    void archiveReady();
+    void pageShown();            // a page of results is in the table
+    void searchFailed(const QString &sentence);
+    void conversationShown();
+    void timelineShown();
+    void importFinished();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+
+private:
+    void buildActions();
+    void buildLayout();
+    void modeChanged();
+    void runSearch(int page, bool newQuery);
+    void showSelected();
+    void refreshChannels();
+    void showArchiveState();
+    void importSample();
+    void chooseImportFiles();
+    void chooseImportFolder();
+    void openExportDialog();
+    void openSettings();
+    void saveResults();
+    void copyRows();
+    void updatePager();
+    QStringList highlightTerms() const;
+
+    Archive *m_archive;
+    AppSettings m_settings;
+    ResultsModel *m_model;
+    ImportTask *m_import = nullptr;
+
+    QComboBox *m_mode;
+    QLineEdit *m_term;
+    QCheckBox *m_withinDates;
+    QDateEdit *m_from;
+    QDateEdit *m_to;
+    QPushButton *m_searchButton;
+    QTreeWidget *m_channels;
+    QStackedWidget *m_stack;
+    QTableView *m_table;
+    TimelineChart *m_timeline;
+    ConversationView *m_conversation;
+    QSplitter *m_splitter;
+    QSplitter *m_resultsSplitter;
+    QToolButton *m_first;
+    QToolButton *m_previous;
+    QLabel *m_pageLabel;
+    QToolButton *m_next;
+    QToolButton *m_last;
+    QComboBox *m_pageSize;
+    QLabel *m_storeLabel;
+    QLabel *m_resultLabel;
+    QProgressBar *m_importProgress;
+    QToolButton *m_importCancel;
+    QLabel *m_welcomeText;
+
+    QAction *m_importAction = nullptr;
+    QAction *m_exportAction = nullptr;
+    QAction *m_saveAction = nullptr;
+    QAction *m_nextAction = nullptr;
+    QAction *m_previousAction = nullptr;
+
+    SearchRequest m_request;   // the query on screen
+    quint64 m_searchSeq = 0;   // answers to older searches are dropped
+    quint64 m_querySeq = 0;    // and timelines of older queries
+    quint64 m_contextSeq = 0;
+    bool m_hasQuery = false;
+};
+
+} // namespace fdd

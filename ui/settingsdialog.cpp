@@ -1,0 +1,136 @@
+#include "settingsdialog.h"
+
+#include "cache/redisclient.h"
+#include "store/databaseurl.h"
+#include "store/storefactory.h"
+
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+namespace fdd {
+
+namespace {
+
+QWidget *row(QWidget *parent, QLineEdit *edit, QPushButton *button)
+{
+    auto *w = new QWidget(parent);
+    auto *l = new QHBoxLayout(w);
+    l->setContentsMargins(0, 0, 0, 0);
+    l->addWidget(edit, 1);
+    l->addWidget(button);
+    return w;
+}
+
+} // namespace
+
+SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, QWidget *parent)
+    : QDialog(parent)
+    , m_settings(settings)
+    , m_pool(pool)
+    , m_database(new QLineEdit(settings.databaseUrl, this))
+    , m_databaseResult(new QLabel(this))
+    , m_redis(new QLineEdit(settings.redisUrl, this))
+    , m_redisResult(new QLabel(this))
+    , m_ttl(new QSpinBox(this))
+    , m_elastic(new QLineEdit(settings.elasticUrl, this))
+    , m_dce(new QLineEdit(settings.dcePath, this))
+{
+    setWindowTitle(tr("Settings"));
+    m_database->setPlaceholderText(tr("Embedded archive: %1").arg(defaultDatabaseUrl().database));
+    m_database->setToolTip(tr("postgresql://user:password@host:5432/database, or sqlite:///path/archive.db; empty for the embedded archive"));
+    m_redis->setPlaceholderText(tr("No cache (e.g. redis://127.0.0.1:6379)"));
+    m_elastic->setPlaceholderText(tr("Not available in this version"));
+    m_elastic->setEnabled(false);
+    m_dce->setPlaceholderText(tr("DiscordChatExporter.Cli on PATH"));
+    m_ttl->setRange(10, 7 * 24 * 3600);
+    m_ttl->setSuffix(tr(" s"));
+    m_ttl->setValue(settings.cacheTtlSeconds);
+    for (QLabel *l : {m_databaseResult, m_redisResult})
+        l->setWordWrap(true);
+
+    auto *testDb = new QPushButton(tr("Test connection"), this);
+    auto *testRedis = new QPushButton(tr("Test connection"), this);
+    auto *browse = new QPushButton(tr("Browse…"), this);
+    connect(testDb, &QPushButton::clicked, this, &SettingsDialog::testDatabase);
+    connect(testRedis, &QPushButton::clicked, this, &SettingsDialog::testRedis);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("DiscordChatExporter's CLI"), m_dce->text(),
+                                                          tr("DiscordChatExporter.Cli (DiscordChatExporter.Cli DiscordChatExporter.Cli.dll);;All files (*)"));
+        if (!path.isEmpty())
+            m_dce->setText(path);
+    });
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Archive (PostgreSQL or SQLite):"), row(this, m_database, testDb));
+    form->addRow(QString(), m_databaseResult);
+    form->addRow(tr("Redis cache:"), row(this, m_redis, testRedis));
+    form->addRow(QString(), m_redisResult);
+    form->addRow(tr("Cache lifetime:"), m_ttl);
+    form->addRow(tr("Elasticsearch:"), m_elastic);
+    form->addRow(tr("DiscordChatExporter:"), row(this, m_dce, browse));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addStretch(1);
+    layout->addWidget(buttons);
+    resize(640, 320);
+}
+
+AppSettings SettingsDialog::settings() const
+{
+    AppSettings s = m_settings;
+    s.databaseUrl = m_database->text().trimmed();
+    s.redisUrl = m_redis->text().trimmed();
+    s.cacheTtlSeconds = m_ttl->value();
+    s.dcePath = m_dce->text().trimmed();
+    return s;
+}
+
+void SettingsDialog::testDatabase()
+{
+    m_databaseResult->setText(tr("Connecting…"));
+    const QString text = m_database->text().trimmed();
+    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+        Expected<DatabaseUrl> url = text.isEmpty() ? Expected<DatabaseUrl>(defaultDatabaseUrl()) : DatabaseUrl::parse(text);
+        if (!url)
+            return url.error();
+        Expected<std::shared_ptr<MessageStore>> store = openStore(*url);
+        if (!store)
+            return store.error();
+        Expected<StoreStats> stats = (*store)->stats();
+        if (!stats)
+            return stats.error();
+        return QObject::tr("Connected: %1 messages in %2 channels.").arg(stats->messages).arg(stats->channels);
+    }).then(this, [this](const Expected<QString> &r) { m_databaseResult->setText(r ? *r : r.error().message); });
+}
+
+void SettingsDialog::testRedis()
+{
+    const QString text = m_redis->text().trimmed();
+    if (text.isEmpty()) {
+        m_redisResult->setText(tr("No cache configured: searches go straight to the archive."));
+        return;
+    }
+    m_redisResult->setText(tr("Connecting…"));
+    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+        Expected<RedisUrl> url = RedisUrl::parse(text);
+        if (!url)
+            return url.error();
+        RedisClient client(*url);
+        if (Expected<void> pong = client.ping(); !pong)
+            return pong.error();
+        return QObject::tr("Connected: Redis answers.");
+    }).then(this, [this](const Expected<QString> &r) { m_redisResult->setText(r ? *r : r.error().message); });
+}
+
+} // namespace fdd

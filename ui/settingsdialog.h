@@ -1,0 +1,39 @@
+#pragma once
+
+#include "appsettings.h"
+
+#include <QDialog>
+
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QThreadPool;
+
+namespace fdd {
+
+// Where the archive, the cache and DiscordChatExporter are; each server
+// address has a "Test connection" button that answers in a sentence.
+class SettingsDialog : public QDialog
+{
+    Q_OBJECT
+
+public:
+    SettingsDialog(const AppSettings &settings, QThreadPool *pool, QWidget *parent = nullptr);
+    AppSettings settings() const;
+
+private:
+    void testDatabase();
+    void testRedis();
+
+    AppSettings m_settings;
+    QThreadPool *m_pool;
+    QLineEdit *m_database;
+    QLabel *m_databaseResult;
+    QLineEdit *m_redis;
+    QLabel *m_redisResult;
+    QSpinBox *m_ttl;
+    QLineEdit *m_elastic;
+    QLineEdit *m_dce;
+};
+
+} // namespace fdd
