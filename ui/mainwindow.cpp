@@ -243,10 +243,12 @@ void MainWindow::buildLayout()
     m_table->setColumnWidth(ResultsModel::Author, 120);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showSelected);
 
-    m_first->setText(QStringLiteral("⏮"));
-    m_previous->setText(QStringLiteral("◀"));
-    m_next->setText(QStringLiteral("▶"));
-    m_last->setText(QStringLiteral("⏭"));
+    m_first->setText(QStringLiteral("«"));
+    m_previous->setText(QStringLiteral("‹"));
+    m_next->setText(QStringLiteral("›"));
+    m_last->setText(QStringLiteral("»"));
+    for (QToolButton *b : {m_first, m_previous, m_next, m_last})
+        b->setMinimumWidth(32);
     m_first->setToolTip(tr("First page (Ctrl+Home)"));
     m_previous->setToolTip(tr("Previous page (Page Up)"));
     m_next->setToolTip(tr("Next page (Page Down)"));
@@ -541,8 +543,7 @@ void MainWindow::runSearch(int page, bool newQuery)
                                                                : tr("no cache");
         m_resultLabel->setText(page->totalCount == 0
                                    ? tr("No messages found · %1 ms · %2").arg(page->elapsedMs).arg(cache)
-                                   : tr("%n match(es)", nullptr, int(std::min<qint64>(page->totalCount, INT_MAX)))
-                                         .replace(QString::number(page->totalCount), number(page->totalCount))
+                                   : (page->totalCount == 1 ? tr("1 match") : tr("%1 matches").arg(number(page->totalCount)))
                                          + tr(" · %1 ms · %2").arg(page->elapsedMs).arg(cache));
         m_saveAction->setEnabled(!page->messages.isEmpty());
         updatePager();

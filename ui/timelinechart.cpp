@@ -78,6 +78,7 @@ void TimelineChart::setDays(const QList<DayCount> &days)
     }
     m_series->append(set);
     m_axisX->append(labels);
+    m_axisX->setLabelsAngle(m_bars.size() > 12 ? -60 : 0);
     m_axisY->setRange(0, double(std::max<qint64>(most, 1)));
     m_axisY->applyNiceNumbers();
     chart()->setTitle(days1 ? tr("Matches per day — click a bar to narrow the dates")
