@@ -14,6 +14,10 @@ AppSettings AppSettings::load()
     a.cacheTtlSeconds = s.value(QStringLiteral("cache/ttlSeconds"), 3600).toInt();
     a.dcePath = s.value(QStringLiteral("export/dcePath")).toString();
     a.pageSize = s.value(QStringLiteral("results/pageSize"), 50).toInt();
+    a.apiEnabled = s.value(QStringLiteral("api/enabled"), false).toBool();
+    a.apiPort = s.value(QStringLiteral("api/port"), 8000).toInt();
+    a.apiAllInterfaces = s.value(QStringLiteral("api/allInterfaces"), false).toBool();
+    a.apiKey = s.value(QStringLiteral("api/key")).toString();
     return a;
 }
 
@@ -26,6 +30,10 @@ void AppSettings::save() const
     s.setValue(QStringLiteral("cache/ttlSeconds"), cacheTtlSeconds);
     s.setValue(QStringLiteral("export/dcePath"), dcePath);
     s.setValue(QStringLiteral("results/pageSize"), pageSize);
+    s.setValue(QStringLiteral("api/enabled"), apiEnabled);
+    s.setValue(QStringLiteral("api/port"), apiPort);
+    s.setValue(QStringLiteral("api/allInterfaces"), apiAllInterfaces);
+    s.setValue(QStringLiteral("api/key"), apiKey);
 }
 
 } // namespace fdd

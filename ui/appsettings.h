@@ -14,6 +14,11 @@ struct AppSettings
     int cacheTtlSeconds = 3600;
     QString dcePath;       // empty: DiscordChatExporter.Cli on PATH
     int pageSize = 50;
+    // The REST API served from inside the app.
+    bool apiEnabled = false;
+    int apiPort = 8000;
+    bool apiAllInterfaces = false; // needs apiKey
+    QString apiKey;
 
     static AppSettings load();
     void save() const;

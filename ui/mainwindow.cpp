@@ -9,6 +9,8 @@
 #include "settingsdialog.h"
 #include "timelinechart.h"
 
+#include "server/restserverpool.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -67,6 +69,7 @@ MainWindow::MainWindow(QWidget *parent)
     , m_model(new ResultsModel(this))
     , m_mode(new QComboBox(this))
     , m_term(new QLineEdit(this))
+    , m_sort(new QComboBox(this))
     , m_withinDates(new QCheckBox(tr("Between"), this))
     , m_from(new QDateEdit(QDate::currentDate().addMonths(-1), this))
     , m_to(new QDateEdit(QDate::currentDate(), this))
@@ -100,14 +103,15 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_archive, &Archive::opened, this, [this] {
         m_storeLabel->setText(m_archive->describe());
         refreshChannels();
-        showArchiveState();
+        showArchiveState(true);
+        applyApiSettings();
         emit archiveReady();
     });
     // New messages: the channel counts change; the results on screen stay
     // until the user searches again (the status bar says so).
     connect(m_archive, &Archive::changed, this, [this] {
         refreshChannels();
-        showArchiveState();
+        showArchiveState(false);
     });
 
     QSettings s;
@@ -119,6 +123,7 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    m_api.reset();
     if (m_import)
         m_import->cancel();
     m_archive->pool()->waitForDone(); // no worker outlives what it reports to
@@ -202,11 +207,19 @@ void MainWindow::buildLayout()
     auto *searchLayout = new QHBoxLayout(searchBar);
     searchLayout->addWidget(m_mode);
     searchLayout->addWidget(m_term, 1);
+    searchLayout->addWidget(m_sort);
     searchLayout->addWidget(m_withinDates);
     searchLayout->addWidget(m_from);
     searchLayout->addWidget(new QLabel(QStringLiteral("–"), this));
     searchLayout->addWidget(m_to);
     searchLayout->addWidget(m_searchButton);
+    m_sort->addItem(tr("Newest first"), int(SearchRequest::Sort::Newest));
+    m_sort->addItem(tr("Most relevant"), int(SearchRequest::Sort::Relevance));
+    m_sort->setToolTip(tr("Full-text results can be ordered by how well they match"));
+    connect(m_sort, &QComboBox::activated, this, [this] {
+        if (m_hasQuery)
+            runSearch(1, false);
+    });
     connect(m_mode, &QComboBox::currentIndexChanged, this, &MainWindow::modeChanged);
     connect(m_withinDates, &QCheckBox::toggled, this, &MainWindow::modeChanged);
     connect(m_term, &QLineEdit::returnPressed, this, &MainWindow::search);
@@ -322,19 +335,7 @@ void MainWindow::buildLayout()
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setStretchFactor(2, 2);
     m_splitter->setSizes({200, 700, 420});
-    connect(m_conversation, &ConversationView::moreRequested, this, [this](Snowflake id, int before, int after) {
-        const quint64 seq = ++m_contextSeq;
-        m_archive->context(id, before, after).then(this, [this, seq](const Expected<MessageContext> &c) {
-            if (seq != m_contextSeq)
-                return;
-            if (!c) {
-                m_conversation->showError(c.error().message);
-                return;
-            }
-            m_conversation->showContext(*c, m_model->channelName(c->message.channelId), highlightTerms());
-            emit conversationShown();
-        });
-    });
+    connect(m_conversation, &ConversationView::moreRequested, this, &MainWindow::loadConversation);
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
@@ -356,6 +357,10 @@ void MainWindow::buildLayout()
     statusBar()->addWidget(m_resultLabel, 1);
     statusBar()->addPermanentWidget(m_importProgress);
     statusBar()->addPermanentWidget(m_importCancel);
+    m_apiLabel = new QLabel(this);
+    m_apiLabel->setObjectName(QStringLiteral("apiLabel"));
+    m_apiLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addPermanentWidget(m_apiLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     updatePager();
     resize(1280, 780);
@@ -370,6 +375,7 @@ void MainWindow::modeChanged()
                                : mode == FullTextMode ? tr("Words, e.g. \"deploy failed\" (Ctrl+F)")
                                                       : tr("Text to find, e.g. \"release\" (Ctrl+F)"));
     m_withinDates->setVisible(!dateMode);
+    m_sort->setEnabled(mode == FullTextMode);
     const bool dates = dateMode || m_withinDates->isChecked();
     m_from->setEnabled(dates);
     m_to->setEnabled(dates);
@@ -445,9 +451,9 @@ void MainWindow::refreshChannels()
     });
 }
 
-void MainWindow::showArchiveState()
+void MainWindow::showArchiveState(bool greet)
 {
-    m_archive->stats().then(this, [this](const Expected<StoreStats> &stats) {
+    m_archive->stats().then(this, [this, greet](const Expected<StoreStats> &stats) {
         const bool empty = stats && stats->messages == 0;
         if (empty) {
             m_welcomeText->setText(tr("<h2>Your archive is empty</h2>"
@@ -457,9 +463,10 @@ void MainWindow::showArchiveState()
             m_stack->setCurrentIndex(WelcomePage);
         } else {
             m_stack->setCurrentIndex(ResultsPage);
-            if (stats && !m_hasQuery)
-                m_resultLabel->setText(tr("%1 messages in %2 channels. Type a word and press Enter.")
-                                           .arg(number(stats->messages), number(stats->channels)));
+            if (stats && greet && !m_hasQuery)
+                m_resultLabel->setText(tr("%1 in %2. Type a word and press Enter.")
+                                           .arg(stats->messages == 1 ? tr("1 message") : tr("%1 messages").arg(number(stats->messages)),
+                                                stats->channels == 1 ? tr("1 channel") : tr("%1 channels").arg(number(stats->channels))));
         }
     });
 }
@@ -511,6 +518,7 @@ void MainWindow::runSearch(int page, bool newQuery)
         r.channelId = item->data(0, Qt::UserRole).toString().toULongLong();
     r.page = page;
     r.pageSize = m_pageSize->currentData().toInt();
+    r.sort = SearchRequest::Sort(m_sort->currentData().toInt());
     if (r.text.isEmpty() && r.kind != SearchRequest::Kind::Date) {
         m_resultLabel->setText(tr("Type something to search for, or choose \"Date range\"."));
         m_term->setFocus();
@@ -599,10 +607,15 @@ void MainWindow::showSelected()
     }
     const Message m = m_model->message(current.row());
     m_conversation->showLoading(m);
+    loadConversation(m.id, 10, 10);
+}
+
+void MainWindow::loadConversation(Snowflake messageId, int before, int after)
+{
     const quint64 seq = ++m_contextSeq;
-    m_archive->context(m.id, 10, 10).then(this, [this, seq](const Expected<MessageContext> &c) {
+    m_archive->context(messageId, before, after).then(this, [this, seq](const Expected<MessageContext> &c) {
         if (seq != m_contextSeq)
-            return;
+            return; // another message was selected meanwhile
         if (!c) {
             m_conversation->showError(c.error().message);
             return;
@@ -719,6 +732,42 @@ void MainWindow::openSettings()
     const AppSettings chosen = dialog.settings();
     chosen.save();
     openArchive(chosen);
+}
+
+void MainWindow::applyApiSettings()
+{
+    m_api.reset(); // stops the servers after the requests in flight
+    m_apiPort = 0;
+    m_apiLabel->clear();
+    if (!m_settings.apiEnabled || !m_archive->isOpen())
+        return;
+    if (m_settings.apiAllInterfaces && m_settings.apiKey.isEmpty()) {
+        m_apiLabel->setText(tr("API off: set an API key to serve other machines"));
+        return;
+    }
+    RestServer::Options options;
+    options.service = m_archive->service();
+    options.redis = options.service->cache() ? options.service->cache()->redis() : nullptr;
+    options.apiKey = m_settings.apiKey.toUtf8();
+    options.rateLimit = options.redis ? 600 : 0;
+    if (Expected<DceProgram> dce = DceProgram::locate(m_settings.dcePath.isEmpty() ? qEnvironmentVariable("FDD_DCE")
+                                                                                  : m_settings.dcePath,
+                                                      qEnvironmentVariable("FDD_DCE_DLL")))
+        options.dce = *dce;
+    else
+        options.dceProblem = dce.error().message;
+    auto pool = std::make_unique<RestServerPool>(options, 2);
+    const QHostAddress address = m_settings.apiAllInterfaces ? QHostAddress(QHostAddress::Any) : QHostAddress(QHostAddress::LocalHost);
+    Expected<quint16> port = pool->listen(address, quint16(m_settings.apiPort));
+    if (!port) {
+        m_apiLabel->setText(tr("API off: %1").arg(port.error().message));
+        return;
+    }
+    m_api = std::move(pool);
+    m_apiPort = *port;
+    m_apiLabel->setText(tr("API: http://%1:%2/api/")
+                            .arg(m_settings.apiAllInterfaces ? QStringLiteral("0.0.0.0") : QStringLiteral("127.0.0.1"))
+                            .arg(*port));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

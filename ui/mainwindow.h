@@ -6,6 +6,8 @@
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QAction;
 class QCheckBox;
 class QComboBox;
@@ -23,6 +25,7 @@ class QSplitter;
 namespace fdd {
 
 class Archive;
+class RestServerPool;
 class ConversationView;
 class ImportTask;
 class ResultsModel;
@@ -57,6 +60,8 @@ public:
     void goToPage(int page);
     // Narrows searches to the dates; invalid dates remove the narrowing.
     void setDateRange(const QDate &from, const QDate &to);
+    // The port the in-app REST API listens on, 0 when it is off.
+    quint16 apiPort() const { return m_apiPort; }
 
 signals:
     void archiveReady();
@@ -77,8 +82,10 @@ private:
     void modeChanged();
     void runSearch(int page, bool newQuery);
     void showSelected();
+    void loadConversation(Snowflake messageId, int before, int after);
     void refreshChannels();
-    void showArchiveState();
+    // The welcome page for an empty archive; `greet` also says what is in it.
+    void showArchiveState(bool greet);
     void importSample();
     void chooseImportFiles();
     void chooseImportFolder();
@@ -87,6 +94,7 @@ private:
     void saveResults();
     void copyRows();
     void updatePager();
+    void applyApiSettings();
     QStringList highlightTerms() const;
 
     Archive *m_archive;
@@ -96,6 +104,7 @@ private:
 
     QComboBox *m_mode;
     QLineEdit *m_term;
+    QComboBox *m_sort;
     QCheckBox *m_withinDates;
     QDateEdit *m_from;
     QDateEdit *m_to;
@@ -118,6 +127,9 @@ private:
     QProgressBar *m_importProgress;
     QToolButton *m_importCancel;
     QLabel *m_welcomeText;
+    QLabel *m_apiLabel = nullptr;
+    std::unique_ptr<RestServerPool> m_api;
+    quint16 m_apiPort = 0;
 
     QAction *m_importAction = nullptr;
     QAction *m_exportAction = nullptr;

@@ -4,7 +4,9 @@
 #include "store/databaseurl.h"
 #include "store/storefactory.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QRandomGenerator>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -42,6 +44,10 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     , m_ttl(new QSpinBox(this))
     , m_elastic(new QLineEdit(settings.elasticUrl, this))
     , m_dce(new QLineEdit(settings.dcePath, this))
+    , m_api(new QCheckBox(tr("Serve the REST API while the app runs"), this))
+    , m_apiPort(new QSpinBox(this))
+    , m_apiAll(new QCheckBox(tr("Reachable from other machines (needs the API key)"), this))
+    , m_apiKey(new QLineEdit(settings.apiKey, this))
 {
     setWindowTitle(tr("Settings"));
     m_database->setPlaceholderText(tr("Embedded archive: %1").arg(defaultDatabaseUrl().database));
@@ -53,6 +59,20 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     m_ttl->setRange(10, 7 * 24 * 3600);
     m_ttl->setSuffix(tr(" s"));
     m_ttl->setValue(settings.cacheTtlSeconds);
+    m_api->setChecked(settings.apiEnabled);
+    m_apiPort->setRange(1, 65535);
+    m_apiPort->setValue(settings.apiPort);
+    m_apiAll->setChecked(settings.apiAllInterfaces);
+    m_apiKey->setPlaceholderText(tr("Clients send it as X-Api-Key; empty: no key (loopback only)"));
+    m_apiKey->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    auto *generate = new QPushButton(tr("Generate"), this);
+    connect(generate, &QPushButton::clicked, this, [this] {
+        QByteArray bytes(24, Qt::Uninitialized);
+        for (char &b : bytes)
+            b = char(QRandomGenerator::system()->bounded(256));
+        m_apiKey->setText(QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)));
+    });
+    m_apiKeyRow = row(this, m_apiKey, generate);
     for (QLabel *l : {m_databaseResult, m_redisResult})
         l->setWordWrap(true);
 
@@ -76,6 +96,10 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     form->addRow(tr("Cache lifetime:"), m_ttl);
     form->addRow(tr("Elasticsearch:"), m_elastic);
     form->addRow(tr("DiscordChatExporter:"), row(this, m_dce, browse));
+    form->addRow(tr("REST API:"), m_api);
+    form->addRow(tr("Port:"), m_apiPort);
+    form->addRow(QString(), m_apiAll);
+    form->addRow(tr("API key:"), m_apiKeyRow);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -83,7 +107,7 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     layout->addLayout(form);
     layout->addStretch(1);
     layout->addWidget(buttons);
-    resize(640, 320);
+    resize(660, 420);
 }
 
 AppSettings SettingsDialog::settings() const
@@ -93,6 +117,10 @@ AppSettings SettingsDialog::settings() const
     s.redisUrl = m_redis->text().trimmed();
     s.cacheTtlSeconds = m_ttl->value();
     s.dcePath = m_dce->text().trimmed();
+    s.apiEnabled = m_api->isChecked();
+    s.apiPort = m_apiPort->value();
+    s.apiAllInterfaces = m_apiAll->isChecked();
+    s.apiKey = m_apiKey->text().trimmed();
     return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -34,6 +35,11 @@ private:
     QSpinBox *m_ttl;
     QLineEdit *m_elastic;
     QLineEdit *m_dce;
+    QCheckBox *m_api;
+    QSpinBox *m_apiPort;
+    QCheckBox *m_apiAll;
+    QLineEdit *m_apiKey;
+    QWidget *m_apiKeyRow;
 };
 
 } // namespace fdd

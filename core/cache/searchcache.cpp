@@ -24,7 +24,7 @@ QByteArray SearchCache::requestHash(const SearchRequest &r)
     QByteArray bytes;
     QDataStream s(&bytes, QIODevice::WriteOnly);
     s << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId) << r.page
-      << r.pageSize;
+      << r.pageSize << int(r.sort);
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(40);
 }
 

@@ -13,27 +13,25 @@ DceProcess::DceProcess(DceProgram program, QString token) : m_program(std::move(
 
 Expected<void> DceProcess::exportChannel(Snowflake channel, const ExportArguments &arguments, const ProgressHandler &progress)
 {
-    QStringList args{QStringLiteral("export"), QStringLiteral("-c"), QString::number(channel), QStringLiteral("-f"),
-                     QStringLiteral("Json"), QStringLiteral("-o"), arguments.output};
-    if (!arguments.after.isEmpty())
-        args << QStringLiteral("--after") << arguments.after;
-    if (!arguments.before.isEmpty())
-        args << QStringLiteral("--before") << arguments.before;
-    Expected<QStringList> out = run(args, QStringLiteral("channel %1").arg(channel), progress);
-    if (!out)
-        return out.error();
-    return {};
+    return runExport({QStringLiteral("export"), QStringLiteral("-c"), QString::number(channel)}, arguments,
+                     QStringLiteral("channel %1").arg(channel), progress);
 }
 
 Expected<void> DceProcess::exportGuild(Snowflake guild, const ExportArguments &arguments, const ProgressHandler &progress)
 {
-    QStringList args{QStringLiteral("exportguild"), QStringLiteral("-g"), QString::number(guild), QStringLiteral("-f"),
-                     QStringLiteral("Json"), QStringLiteral("-o"), arguments.output};
+    return runExport({QStringLiteral("exportguild"), QStringLiteral("-g"), QString::number(guild)}, arguments,
+                     QStringLiteral("server %1").arg(guild), progress);
+}
+
+Expected<void> DceProcess::runExport(QStringList command, const ExportArguments &arguments, const QString &subject,
+                                     const ProgressHandler &progress)
+{
+    command << QStringLiteral("-f") << QStringLiteral("Json") << QStringLiteral("-o") << arguments.output;
     if (!arguments.after.isEmpty())
-        args << QStringLiteral("--after") << arguments.after;
+        command << QStringLiteral("--after") << arguments.after;
     if (!arguments.before.isEmpty())
-        args << QStringLiteral("--before") << arguments.before;
-    Expected<QStringList> out = run(args, QStringLiteral("server %1").arg(guild), progress);
+        command << QStringLiteral("--before") << arguments.before;
+    Expected<QStringList> out = run(command, subject, progress);
     if (!out)
         return out.error();
     return {};

@@ -42,6 +42,8 @@ public:
     static Error explain(const QStringList &output, int exitCode, const QString &subject);
 
 private:
+    Expected<void> runExport(QStringList command, const ExportArguments &arguments, const QString &subject,
+                             const ProgressHandler &progress);
     Expected<QStringList> run(const QStringList &arguments, const QString &subject, const ProgressHandler &progress);
 
     DceProgram m_program;

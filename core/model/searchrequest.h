@@ -16,6 +16,9 @@ struct SearchRequest
         All,       // full-text matches that also contain the term, unpaged
     };
 
+    // Relevance applies to full-text searches; every other kind is newest first.
+    enum class Sort { Newest, Relevance };
+
     static constexpr int MaxTermLength = 100;
     static constexpr int MaxPageSize = 100;
     static constexpr int DefaultPageSize = 10;
@@ -28,6 +31,7 @@ struct SearchRequest
     Snowflake authorId = 0;  // 0: every author
     int page = 1;
     int pageSize = DefaultPageSize;
+    Sort sort = Sort::Newest;
 
     qint64 offset() const { return qint64(page - 1) * pageSize; }
 

@@ -35,6 +35,8 @@ Expected<SearchRequest> SearchService::validate(SearchRequest r)
     if (r.startDate.isValid() && r.endDate.isValid() && r.startDate > r.endDate)
         return Error::badInput(QStringLiteral("The start date %1 is after the end date %2.")
                                    .arg(r.startDate.toString(Qt::ISODate), r.endDate.toString(Qt::ISODate)));
+    if (r.kind != SearchRequest::Kind::FullText)
+        r.sort = SearchRequest::Sort::Newest; // only full text has a rank
     if (r.kind != SearchRequest::Kind::All) {
         if (r.page < 1)
             return Error::badInput(QStringLiteral("The page must be 1 or more; %1 was asked for.").arg(r.page));

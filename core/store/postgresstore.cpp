@@ -107,6 +107,16 @@ sql::Where whereFor(const SearchRequest &r)
     return w;
 }
 
+// Newest first, or for a full-text search by relevance (ts_rank), newest first among equals.
+sql::OrderBy orderFor(const SearchRequest &r)
+{
+    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance)
+        return {QStringLiteral(" ORDER BY ts_rank(content_tsvector, plainto_tsquery('english', ?)) DESC,"
+                               " \"timestamp\" DESC, message_id DESC"),
+                {r.text}};
+    return {QLatin1String(newestFirst), {}};
+}
+
 PGconn *nativeHandle(const QSqlDatabase &db)
 {
     const QVariant v = db.driver()->handle();
@@ -481,7 +491,7 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     if (!db)
         return db.error();
     return sql::search(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)),
-                       QStringLiteral("SELECT count(*) FROM discord_chats"), QLatin1String(newestFirst),
+                       QStringLiteral("SELECT count(*) FROM discord_chats"), orderFor(request),
                        whereFor(request), request, failureFor(*db));
 }
 

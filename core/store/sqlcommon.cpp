@@ -61,7 +61,7 @@ void addFilters(Where &where, const SearchRequest &r, const std::function<QVaria
 }
 
 Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
-                            const QString &orderBy, const Where &where, const SearchRequest &request,
+                            const OrderBy &order, const Where &where, const SearchRequest &request,
                             const Failure &fail)
 {
     const bool paged = request.kind != SearchRequest::Kind::All;
@@ -83,8 +83,8 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
         if (page.totalCount <= request.offset())
             return page;
     }
-    q.prepare(selectFrom + where.sql() + orderBy + (paged ? QStringLiteral(" LIMIT ? OFFSET ?") : QString()));
-    for (const QVariant &v : where.binds)
+    q.prepare(selectFrom + where.sql() + order.sql + (paged ? QStringLiteral(" LIMIT ? OFFSET ?") : QString()));
+    for (const QVariant &v : where.binds + order.binds)
         q.addBindValue(v);
     if (paged) {
         q.addBindValue(request.pageSize);

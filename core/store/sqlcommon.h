@@ -50,9 +50,16 @@ struct Where
 // The filters every search kind shares: dates (bound as `date(d)`), channel, author.
 void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date);
 
-// count(*) then one page, newest first (or every row, unpaged, for Kind::All).
+// An ORDER BY clause of fixed fragments and its bound values.
+struct OrderBy
+{
+    QString sql;
+    QVariantList binds;
+};
+
+// count(*) then one page in `order` (or every row, unpaged, for Kind::All).
 Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
-                            const QString &orderBy, const Where &where, const SearchRequest &request,
+                            const OrderBy &order, const Where &where, const SearchRequest &request,
                             const Failure &fail);
 
 // Every row of selectFrom + where + orderBy, one at a time (forward only).

@@ -98,6 +98,17 @@ sql::Where whereFor(const SearchRequest &r)
     return w;
 }
 
+// Newest first, or for a full-text search by relevance (FTS5's bm25, lower
+// is better), newest first among equals.
+sql::OrderBy orderFor(const SearchRequest &r)
+{
+    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance)
+        return {QStringLiteral(" ORDER BY (SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
+                               " AND messages_fts.rowid = messages.message_id), ts DESC, message_id DESC"),
+                {SqliteStore::fullTextQuery(r.text)}};
+    return {QStringLiteral(" ORDER BY ts DESC, message_id DESC"), {}};
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -369,7 +380,7 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
         return db.error();
     return sql::search(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)),
                        QStringLiteral("SELECT count(*) FROM messages"),
-                       QStringLiteral(" ORDER BY ts DESC, message_id DESC"), whereFor(request), request, failureFn());
+                       orderFor(request), whereFor(request), request, failureFn());
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)

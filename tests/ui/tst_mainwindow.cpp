@@ -18,6 +18,10 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QTimer>
 #include <QTreeWidget>
 
@@ -101,6 +105,8 @@ private slots:
         settings.databaseUrl = QStringLiteral("sqlite://") + m_tmp.filePath(QStringLiteral("archive.db"));
         settings.pageSize = 50;
         settings.dcePath = test::DceWorld::program().program;
+        settings.apiEnabled = true;
+        settings.apiPort = 0; // any free port
         QSignalSpy ready(m_window.get(), &MainWindow::archiveReady);
         m_window->openArchive(settings);
         QVERIFY(waitFor(ready));
@@ -255,6 +261,19 @@ private slots:
         QVERIFY(dialog.findChild<QLineEdit *>(QStringLiteral("token"))->text().isEmpty());
         searchFor(QStringLiteral("pruning"));
         QCOMPARE(m_window->resultsModel()->page().totalCount, 9);
+    }
+
+    void restApiRunsInsideTheApp()
+    {
+        QVERIFY(m_window->apiPort() != 0);
+        QNetworkAccessManager nam;
+        QNetworkReply *reply = nam.get(QNetworkRequest(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=pruning").arg(m_window->apiPort()))));
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        QVERIFY(waitFor(done));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(QJsonDocument::fromJson(reply->readAll()).object().value(QStringLiteral("total_count")).toInt(), 9);
+        reply->deleteLater();
     }
 
     void cleanupTestCase()

@@ -62,12 +62,8 @@ class TestRestServer : public QObject
     QByteArray m_retryAfter;
     QNetworkAccessManager m_nam;
 
-    Answer get(const QString &pathAndQuery, quint16 port = 0, const QByteArray &apiKey = {})
+    Answer answer(QNetworkReply *reply)
     {
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port ? port : m_port).arg(pathAndQuery)));
-        if (!apiKey.isNull())
-            request.setRawHeader("X-Api-Key", apiKey);
-        QNetworkReply *reply = m_nam.get(request);
         QEventLoop loop;
         connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         loop.exec();
@@ -83,21 +79,20 @@ class TestRestServer : public QObject
         return a;
     }
 
+    Answer get(const QString &pathAndQuery, quint16 port = 0, const QByteArray &apiKey = {})
+    {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port ? port : m_port).arg(pathAndQuery)));
+        if (!apiKey.isNull())
+            request.setRawHeader("X-Api-Key", apiKey);
+        return answer(m_nam.get(request));
+    }
+
     Answer post(const QString &pathAndQuery, quint16 port, const QByteArray &token)
     {
         QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery)));
         if (!token.isNull())
             request.setRawHeader("X-Token", token);
-        QNetworkReply *reply = m_nam.post(request, QByteArray());
-        QEventLoop loop;
-        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-        loop.exec();
-        Answer a;
-        a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        a.raw = reply->readAll();
-        a.body = QJsonDocument::fromJson(a.raw).object();
-        reply->deleteLater();
-        return a;
+        return answer(m_nam.post(request, QByteArray()));
     }
 
 private slots:

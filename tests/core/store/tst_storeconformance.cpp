@@ -5,6 +5,7 @@
 #include "exportwriter.h"
 #include "testdatabase.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -209,6 +210,44 @@ private slots:
             actualDays.insert(d.day, d.count);
         QCOMPARE(actualDays, expectedDays);
         QVERIFY(std::is_sorted(days->begin(), days->end(), [](const DayCount &a, const DayCount &b) { return a.day < b.day; }));
+    }
+
+    void fullTextByRelevance()
+    {
+        // The oldest message says "apple" most, in the fewest words.
+        const QByteArray json = R"({"guild": {"id": "1111111111111111111", "name": "Test Guild"},
+            "channel": {"id": "2222222222222222277", "name": "fruit"},
+            "messages": [
+              {"id": "1350000000000000001", "timestamp": "2024-06-01T10:00:00+00:00", "content": "apple apple apple pie",
+               "author": {"id": "42", "name": "a"}},
+              {"id": "1350000000000000002", "timestamp": "2024-06-02T10:00:00+00:00",
+               "content": "we talked about the weather, the trains, the football scores, an apple, and the long weekend ahead",
+               "author": {"id": "42", "name": "a"}},
+              {"id": "1350000000000000003", "timestamp": "2024-06-03T10:00:00+00:00", "content": "apples and more apples",
+               "author": {"id": "42", "name": "a"}}]})";
+        QFile f(m_tmp.filePath(QStringLiteral("fruit.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(json);
+        f.close();
+        QVERIFY(!import(f.fileName(), 100).error);
+        SearchRequest r;
+        r.kind = Kind::FullText;
+        r.text = QStringLiteral("apple");
+        r.channelId = 2222222222222222277ull;
+        Expected<SearchPage> newest = SearchService(m_store).search(r);
+        QVERIFY(newest);
+        QCOMPARE(ids(newest->messages), (QList<Snowflake>{1350000000000000003ull, 1350000000000000002ull, 1350000000000000001ull}));
+        r.sort = SearchRequest::Sort::Relevance;
+        Expected<SearchPage> ranked = SearchService(m_store).search(r);
+        QVERIFY(ranked);
+        QCOMPARE(ranked->totalCount, 3);
+        QCOMPARE(ranked->messages.last().id, 1350000000000000002ull); // one mention among many words
+        QVERIFY(ranked->messages.first().id != 1350000000000000002ull);
+        // Relevance means nothing to a substring search: newest first.
+        r.kind = Kind::Substring;
+        Expected<SearchPage> substring = SearchService(m_store).search(r);
+        QVERIFY(substring);
+        QCOMPARE(substring->messages.first().id, 1350000000000000003ull);
     }
 
     void pagingIsStableAndExact()
