@@ -11,7 +11,7 @@ FDD_PACKAGES=(
     libqt6sql6-psql libqt6sql6-sqlite
     libhiredis-dev rapidjson-dev libpq-dev
     postgresql-15 postgresql-contrib redis-server
-    iproute2 procps xvfb xauth time python3
+    iproute2 procps xvfb xauth time python3 python3-snowballstemmer
 )
 
 fdd_log() { printf '==> %s\n' "$*" >&2; }

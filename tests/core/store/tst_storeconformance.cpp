@@ -2,6 +2,8 @@
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
+#include "store/elasticstore.h"
+#include "elasticprocess.h"
 #include "exportwriter.h"
 #include "testdatabase.h"
 
@@ -51,6 +53,7 @@ class TestStoreConformance : public QObject
     Q_OBJECT
 
     std::unique_ptr<test::TestDatabase> m_db;
+    std::unique_ptr<test::ElasticProcess> m_elastic;
     std::shared_ptr<MessageStore> m_store;
     QTemporaryDir m_tmp;
 
@@ -95,6 +98,12 @@ private slots:
             m_store = std::make_shared<PostgresStore>(m_db->url());
         } else if (kind == QLatin1String("sqlite")) {
             m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("data/archive.db")));
+        } else if (kind == QLatin1String("es")) {
+            m_elastic = std::make_unique<test::ElasticProcess>(QStringLiteral("conformance"));
+            QVERIFY2(m_elastic->start(), "the Elasticsearch stand-in did not start");
+            Expected<ElasticConfig> config = ElasticConfig::parse(m_elastic->url());
+            QVERIFY2(config, config ? "" : qPrintable(config.error().message));
+            m_store = std::make_shared<ElasticStore>(*config);
         } else {
             QFAIL(qPrintable(QStringLiteral("FDD_STORE=%1 is not a store").arg(kind)));
         }

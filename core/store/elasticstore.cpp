@@ -1,0 +1,581 @@
+#include "elasticstore.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QMap>
+#include <QSet>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcElastic, "fdd.store.elastic")
+
+namespace fdd {
+
+namespace {
+
+using Object = QJsonObject;
+using Array = QJsonArray;
+
+QString id(Snowflake s)
+{
+    return QString::number(s);
+}
+
+Snowflake snowflake(const QJsonValue &v)
+{
+    return v.toString().toULongLong();
+}
+
+QJsonObject document(const Message &m)
+{
+    return {{QStringLiteral("message_id"), id(m.id)},
+            {QStringLiteral("channel_id"), id(m.channelId)},
+            {QStringLiteral("guild_id"), id(m.guildId)},
+            {QStringLiteral("author_id"), id(m.authorId)},
+            {QStringLiteral("author_name"), m.authorName},
+            {QStringLiteral("timestamp"), m.timestampMs},
+            {QStringLiteral("message_date"), m.date().toString(Qt::ISODate)},
+            {QStringLiteral("content"), m.content},
+            {QStringLiteral("reply_to_id"), id(m.replyToId)},
+            {QStringLiteral("attachment_count"), m.attachmentCount},
+            {QStringLiteral("embed_count"), m.embedCount},
+            {QStringLiteral("reaction_count"), m.reactionCount},
+            {QStringLiteral("edited_ms"), m.editedMs}};
+}
+
+Message fromDocument(const QJsonObject &d)
+{
+    Message m;
+    m.id = snowflake(d.value(QStringLiteral("message_id")));
+    m.channelId = snowflake(d.value(QStringLiteral("channel_id")));
+    m.guildId = snowflake(d.value(QStringLiteral("guild_id")));
+    m.authorId = snowflake(d.value(QStringLiteral("author_id")));
+    m.authorName = d.value(QStringLiteral("author_name")).toString();
+    m.timestampMs = qint64(d.value(QStringLiteral("timestamp")).toDouble());
+    m.content = d.value(QStringLiteral("content")).toString();
+    m.replyToId = snowflake(d.value(QStringLiteral("reply_to_id")));
+    m.attachmentCount = d.value(QStringLiteral("attachment_count")).toInt();
+    m.embedCount = d.value(QStringLiteral("embed_count")).toInt();
+    m.reactionCount = d.value(QStringLiteral("reaction_count")).toInt();
+    m.editedMs = qint64(d.value(QStringLiteral("edited_ms")).toDouble());
+    return m;
+}
+
+QList<Message> messagesOf(const QJsonObject &answer)
+{
+    QList<Message> out;
+    for (const QJsonValue &hit : answer.value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray())
+        out.append(fromDocument(hit.toObject().value(QStringLiteral("_source")).toObject()));
+    return out;
+}
+
+qint64 totalOf(const QJsonObject &answer)
+{
+    return qint64(answer.value(QStringLiteral("hits")).toObject().value(QStringLiteral("total")).toObject()
+                      .value(QStringLiteral("value")).toDouble());
+}
+
+// "*text*" for the wildcard field, the user's * ? and \ taken literally.
+QString wildcardContaining(const QString &text)
+{
+    QString escaped;
+    for (const QChar c : text) {
+        if (c == QLatin1Char('*') || c == QLatin1Char('?') || c == QLatin1Char('\\'))
+            escaped += QLatin1Char('\\');
+        escaped += c;
+    }
+    return QLatin1Char('*') + escaped + QLatin1Char('*');
+}
+
+Array newestFirst()
+{
+    return {Object{{QStringLiteral("timestamp"), QStringLiteral("desc")}},
+            Object{{QStringLiteral("message_id"), QStringLiteral("desc")}}};
+}
+
+Object term(const char *field, const QString &value)
+{
+    return {{QStringLiteral("term"), Object{{QLatin1String(field), value}}}};
+}
+
+Object metric(const char *what, const QString &field)
+{
+    return {{QLatin1String(what), Object{{QStringLiteral("field"), field}}}};
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+
+class ElasticIngestSession final : public IngestSession
+{
+public:
+    explicit ElasticIngestSession(ElasticStore *store) : m_store(store) {}
+
+    ~ElasticIngestSession() override
+    {
+        if (!m_committed && !m_created.isEmpty())
+            rollback();
+    }
+
+    Expected<void> addChannel(const Guild &guild, const Channel &channel) override
+    {
+        m_guild = guild;
+        m_channel = channel;
+        return {};
+    }
+
+    Expected<void> addMessages(const QList<Message> &messages) override
+    {
+        const QByteArray action = "{\"index\":{\"_id\":\"";
+        for (const Message &m : messages) {
+            m_bulk += action + QByteArray::number(m.id) + "\"}}\n";
+            m_bulk += QJsonDocument(document(m)).toJson(QJsonDocument::Compact) + '\n';
+            m_lastMessageId = std::max(m_lastMessageId, m.id);
+            if (m.channelId != 0 && m_channel.id == 0)
+                m_channel.id = m.channelId;
+        }
+        if (m_bulk.size() >= ElasticStore::BulkBytes)
+            return flush();
+        return {};
+    }
+
+    Expected<IngestResult> commit() override
+    {
+        if (Expected<void> flushed = flush(); !flushed)
+            return flushed.error();
+        const ElasticClient &es = m_store->client();
+        const QString index = es.config().index;
+        if (Expected<QJsonObject> r = es.call("POST", index + QStringLiteral("/_refresh"), {}, QStringLiteral("refresh the index")); !r)
+            return r.error();
+        if (m_channel.id != 0) {
+            // The channel's newest archived message only ever moves forward.
+            const QString path = m_store->channelsIndex() + QStringLiteral("/_doc/") + id(m_channel.id);
+            Snowflake last = m_lastMessageId;
+            if (Expected<ElasticClient::Reply> existing = es.send("GET", path); existing && existing->status == 200)
+                last = std::max(last, snowflake(existing->json().value(QStringLiteral("_source")).toObject()
+                                                    .value(QStringLiteral("last_message_id"))));
+            const QJsonObject doc{{QStringLiteral("channel_id"), id(m_channel.id)},
+                                  {QStringLiteral("guild_id"), id(m_guild.id)},
+                                  {QStringLiteral("guild_name"), m_guild.name},
+                                  {QStringLiteral("name"), m_channel.name},
+                                  {QStringLiteral("category"), m_channel.category},
+                                  {QStringLiteral("type"), m_channel.type},
+                                  {QStringLiteral("topic"), m_channel.topic},
+                                  {QStringLiteral("last_message_id"), id(last)}};
+            if (Expected<QJsonObject> r = es.call("PUT", path + QStringLiteral("?refresh=true"), doc,
+                                                  QStringLiteral("record the channel"));
+                !r)
+                return r.error();
+        }
+        m_committed = true;
+        return m_result;
+    }
+
+private:
+    Expected<void> flush()
+    {
+        if (m_bulk.isEmpty())
+            return {};
+        const ElasticClient &es = m_store->client();
+        QByteArray pending = std::exchange(m_bulk, {});
+        // Items Elasticsearch refuses with 429 go again, with backoff.
+        for (int attempt = 0; !pending.isEmpty(); ++attempt) {
+            Expected<ElasticClient::Reply> reply = es.send("POST", es.config().index + QStringLiteral("/_bulk"), pending,
+                                                           QByteArrayLiteral("application/x-ndjson"));
+            if (!reply)
+                return reply.error();
+            if (reply->status / 100 != 2)
+                return Error::unavailable(QStringLiteral("Elasticsearch refused the batch of messages (%1).").arg(reply->reason()));
+            const QList<QByteArray> lines = pending.split('\n');
+            QByteArray again;
+            const QJsonArray items = reply->json().value(QStringLiteral("items")).toArray();
+            for (qsizetype i = 0; i < items.size(); ++i) {
+                const QJsonObject item = items.at(i).toObject().value(QStringLiteral("index")).toObject();
+                const int status = item.value(QStringLiteral("status")).toInt();
+                const QString result = item.value(QStringLiteral("result")).toString();
+                if (result == QLatin1String("created")) {
+                    ++m_result.inserted;
+                    m_created.append(item.value(QStringLiteral("_id")).toString());
+                } else if (result == QLatin1String("updated")) {
+                    ++m_result.skipped;
+                } else if (status == 429 && attempt < 5) {
+                    again += lines.value(2 * i) + '\n' + lines.value(2 * i + 1) + '\n';
+                } else {
+                    const QJsonObject error = item.value(QStringLiteral("error")).toObject();
+                    return Error::badInput(QStringLiteral("Elasticsearch refused message %1: %2 (%3).")
+                                               .arg(item.value(QStringLiteral("_id")).toString(),
+                                                    error.value(QStringLiteral("reason")).toString(),
+                                                    error.value(QStringLiteral("type")).toString()));
+                }
+            }
+            pending = again;
+            if (!pending.isEmpty())
+                QThread::msleep(200 << (2 * attempt));
+        }
+        return {};
+    }
+
+    void rollback()
+    {
+        const ElasticClient &es = m_store->client();
+        QByteArray deletes;
+        for (const QString &doc : std::as_const(m_created))
+            deletes += "{\"delete\":{\"_id\":\"" + doc.toLatin1() + "\"}}\n";
+        Expected<ElasticClient::Reply> r = es.send("POST", es.config().index + QStringLiteral("/_bulk?refresh=true"), deletes,
+                                                   QByteArrayLiteral("application/x-ndjson"));
+        if (!r || r->status / 100 != 2)
+            qCWarning(lcElastic).noquote() << "could not remove" << m_created.size()
+                                           << "messages of a failed import; importing the file again completes it";
+    }
+
+    ElasticStore *m_store;
+    Guild m_guild;
+    Channel m_channel;
+    QByteArray m_bulk;
+    QStringList m_created;
+    Snowflake m_lastMessageId = 0;
+    IngestResult m_result;
+    bool m_committed = false;
+};
+
+// ---------------------------------------------------------------------------
+
+ElasticStore::ElasticStore(ElasticConfig config) : m_client(std::move(config)) {}
+
+QJsonObject ElasticStore::mapping()
+{
+    const Object keyword{{QStringLiteral("type"), QStringLiteral("keyword")}};
+    const Object integer{{QStringLiteral("type"), QStringLiteral("integer")}};
+    return {
+        {QStringLiteral("settings"),
+         Object{{QStringLiteral("analysis"),
+                 Object{{QStringLiteral("analyzer"),
+                         Object{{QStringLiteral("english_content"),
+                                 Object{{QStringLiteral("type"), QStringLiteral("english")}}}}}}}}},
+        {QStringLiteral("mappings"),
+         Object{{QStringLiteral("properties"),
+                 Object{{QStringLiteral("message_id"), keyword},
+                        {QStringLiteral("channel_id"), keyword},
+                        {QStringLiteral("guild_id"), keyword},
+                        {QStringLiteral("author_id"), keyword},
+                        {QStringLiteral("author_name"),
+                         Object{{QStringLiteral("type"), QStringLiteral("keyword")},
+                                {QStringLiteral("fields"), Object{{QStringLiteral("text"), Object{{QStringLiteral("type"), QStringLiteral("text")}}}}}}},
+                        {QStringLiteral("timestamp"), Object{{QStringLiteral("type"), QStringLiteral("date")},
+                                                             {QStringLiteral("format"), QStringLiteral("epoch_millis")}}},
+                        {QStringLiteral("message_date"), Object{{QStringLiteral("type"), QStringLiteral("date")},
+                                                                {QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}}},
+                        // English full text; the wildcard sub-field answers substring searches.
+                        {QStringLiteral("content"),
+                         Object{{QStringLiteral("type"), QStringLiteral("text")},
+                                {QStringLiteral("analyzer"), QStringLiteral("english_content")},
+                                {QStringLiteral("fields"), Object{{QStringLiteral("wildcard"), Object{{QStringLiteral("type"), QStringLiteral("wildcard")}}}}}}},
+                        {QStringLiteral("reply_to_id"), keyword},
+                        {QStringLiteral("attachment_count"), integer},
+                        {QStringLiteral("embed_count"), integer},
+                        {QStringLiteral("reaction_count"), integer},
+                        {QStringLiteral("edited_ms"), Object{{QStringLiteral("type"), QStringLiteral("long")}}}}}}},
+        {QStringLiteral("aliases"), Object{{QStringLiteral("chats-all"), Object{}}}},
+    };
+}
+
+Expected<void> ElasticStore::migrate()
+{
+    const QString channelsMapping = QStringLiteral(R"({"mappings":{"properties":{"channel_id":{"type":"keyword"},)"
+                                                   R"("guild_id":{"type":"keyword"},"last_message_id":{"type":"keyword"}}}})");
+    const QList<std::pair<QString, QByteArray>> wanted{
+        {m_client.config().index, QJsonDocument(mapping()).toJson(QJsonDocument::Compact)},
+        {channelsIndex(), channelsMapping.toUtf8()}};
+    for (const auto &[index, body] : wanted) {
+        Expected<ElasticClient::Reply> exists = m_client.send("HEAD", index);
+        if (!exists)
+            return exists.error();
+        if (exists->status == 200)
+            continue;
+        Expected<ElasticClient::Reply> created = m_client.send("PUT", index, body);
+        if (!created)
+            return created.error();
+        if (created->status / 100 != 2 && !created->reason().startsWith(QLatin1String("resource_already_exists_exception")))
+            return Error::unavailable(QStringLiteral("Elasticsearch could not create the index %1 (%2).").arg(index, created->reason()));
+    }
+    return {};
+}
+
+Expected<void> ElasticStore::ping()
+{
+    Expected<QJsonObject> health = m_client.call("GET", QStringLiteral("_cluster/health"), {}, QStringLiteral("report its health"));
+    if (!health)
+        return health.error();
+    if (health->value(QStringLiteral("status")).toString() == QLatin1String("red"))
+        return Error::unavailable(QStringLiteral("The Elasticsearch cluster at %1 is red: some data is unavailable.").arg(location()));
+    return {};
+}
+
+Expected<std::unique_ptr<IngestSession>> ElasticStore::beginIngest()
+{
+    return std::unique_ptr<IngestSession>(std::make_unique<ElasticIngestSession>(this));
+}
+
+QJsonObject ElasticStore::queryFor(const SearchRequest &r)
+{
+    Array must;
+    Array filter;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
+        must.append(Object{{QStringLiteral("match"),
+                            Object{{QStringLiteral("content"), Object{{QStringLiteral("query"), r.text},
+                                                                      {QStringLiteral("operator"), QStringLiteral("and")}}}}}});
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
+        filter.append(Object{{QStringLiteral("wildcard"),
+                              Object{{QStringLiteral("content.wildcard"),
+                                      Object{{QStringLiteral("value"), wildcardContaining(r.text)},
+                                             {QStringLiteral("case_insensitive"), true}}}}}});
+    if (r.startDate.isValid() || r.endDate.isValid()) {
+        Object range{{QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}};
+        if (r.startDate.isValid())
+            range.insert(QStringLiteral("gte"), r.startDate.toString(Qt::ISODate));
+        if (r.endDate.isValid())
+            range.insert(QStringLiteral("lte"), r.endDate.toString(Qt::ISODate));
+        filter.append(Object{{QStringLiteral("range"), Object{{QStringLiteral("message_date"), range}}}});
+    }
+    if (r.channelId != 0)
+        filter.append(term("channel_id", id(r.channelId)));
+    if (r.authorId != 0)
+        filter.append(term("author_id", id(r.authorId)));
+    return {{QStringLiteral("bool"), Object{{QStringLiteral("must"), must}, {QStringLiteral("filter"), filter}}}};
+}
+
+Expected<QJsonObject> ElasticStore::searchBody(const QJsonObject &body, const QString &what) const
+{
+    return m_client.call("POST", m_client.config().index + QStringLiteral("/_search"), body, what);
+}
+
+Expected<SearchPage> ElasticStore::search(const SearchRequest &request)
+{
+    const bool paged = request.kind != SearchRequest::Kind::All;
+    if (!paged) {
+        SearchPage page;
+        Expected<qint64> n = scan(request, [&page](const Message &m) {
+            page.messages.append(m);
+            return true;
+        });
+        if (!n)
+            return n.error();
+        page.totalCount = *n;
+        page.pageSize = int(*n);
+        return page;
+    }
+    const bool relevance = request.kind == SearchRequest::Kind::FullText && request.sort == SearchRequest::Sort::Relevance;
+    Array sort = newestFirst();
+    if (relevance)
+        sort.prepend(Object{{QStringLiteral("_score"), QStringLiteral("desc")}});
+    const QJsonObject query = queryFor(request);
+    SearchPage page;
+    page.page = request.page;
+    page.pageSize = request.pageSize;
+    Object body{{QStringLiteral("query"), query}, {QStringLiteral("sort"), sort},
+                {QStringLiteral("track_total_hits"), true}, {QStringLiteral("size"), request.pageSize}};
+    const qint64 offset = request.offset();
+    constexpr qint64 window = 10000; // index.max_result_window
+    if (offset + request.pageSize <= window) {
+        body.insert(QStringLiteral("from"), offset);
+    } else {
+        // Deep pages: walk to the offset with search_after, sort values only.
+        QJsonArray after;
+        for (qint64 skipped = 0; skipped < offset;) {
+            const qint64 step = std::min(window, offset - skipped);
+            Object walk{{QStringLiteral("query"), query}, {QStringLiteral("sort"), sort}, {QStringLiteral("size"), step},
+                        {QStringLiteral("_source"), false}, {QStringLiteral("track_total_hits"), false}};
+            if (!after.isEmpty())
+                walk.insert(QStringLiteral("search_after"), after);
+            Expected<QJsonObject> r = searchBody(walk, QStringLiteral("page through the matches"));
+            if (!r)
+                return r.error();
+            const QJsonArray hits = r->value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray();
+            if (hits.isEmpty())
+                break;
+            after = hits.last().toObject().value(QStringLiteral("sort")).toArray();
+            skipped += hits.size();
+        }
+        if (!after.isEmpty())
+            body.insert(QStringLiteral("search_after"), after);
+    }
+    Expected<QJsonObject> answer = searchBody(body, QStringLiteral("search the messages"));
+    if (!answer)
+        return answer.error();
+    page.totalCount = totalOf(*answer);
+    if (offset < page.totalCount)
+        page.messages = messagesOf(*answer);
+    return page;
+}
+
+Expected<qint64> ElasticStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
+{
+    QJsonArray after;
+    qint64 visited = 0;
+    for (;;) {
+        Object body{{QStringLiteral("query"), queryFor(request)}, {QStringLiteral("sort"), newestFirst()},
+                    {QStringLiteral("size"), 1000}, {QStringLiteral("track_total_hits"), false}};
+        if (!after.isEmpty())
+            body.insert(QStringLiteral("search_after"), after);
+        Expected<QJsonObject> r = searchBody(body, QStringLiteral("read the matches"));
+        if (!r)
+            return r.error();
+        const QJsonArray hits = r->value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray();
+        for (const QJsonValue &hit : hits) {
+            ++visited;
+            if (!visit(fromDocument(hit.toObject().value(QStringLiteral("_source")).toObject())))
+                return visited;
+        }
+        if (hits.size() < 1000)
+            return visited;
+        after = hits.last().toObject().value(QStringLiteral("sort")).toArray();
+    }
+}
+
+Expected<QList<DayCount>> ElasticStore::countByDay(const SearchRequest &request)
+{
+    const Object body{{QStringLiteral("query"), queryFor(request)},
+                      {QStringLiteral("size"), 0},
+                      {QStringLiteral("aggs"),
+                       Object{{QStringLiteral("days"),
+                               Object{{QStringLiteral("date_histogram"),
+                                       Object{{QStringLiteral("field"), QStringLiteral("message_date")},
+                                              {QStringLiteral("calendar_interval"), QStringLiteral("day")},
+                                              {QStringLiteral("min_doc_count"), 1},
+                                              {QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}}}}}}}};
+    Expected<QJsonObject> r = searchBody(body, QStringLiteral("count matches by day"));
+    if (!r)
+        return r.error();
+    QList<DayCount> days;
+    const QJsonArray buckets = r->value(QStringLiteral("aggregations")).toObject().value(QStringLiteral("days")).toObject()
+                                   .value(QStringLiteral("buckets")).toArray();
+    for (const QJsonValue &b : buckets)
+        days.append(DayCount{QDate::fromString(b.toObject().value(QStringLiteral("key_as_string")).toString(), Qt::ISODate),
+                             qint64(b.toObject().value(QStringLiteral("doc_count")).toDouble())});
+    return days;
+}
+
+Expected<MessageContext> ElasticStore::context(Snowflake messageId, int before, int after)
+{
+    Expected<ElasticClient::Reply> doc = m_client.send("GET", m_client.config().index + QStringLiteral("/_doc/") + id(messageId));
+    if (!doc)
+        return doc.error();
+    if (doc->status == 404)
+        return Error::notFound(QStringLiteral("Message %1 is not in the archive.").arg(messageId));
+    if (doc->status / 100 != 2)
+        return Error::internal(QStringLiteral("Elasticsearch could not read message %1 (%2).").arg(messageId).arg(doc->reason()));
+    MessageContext c;
+    c.message = fromDocument(doc->json().value(QStringLiteral("_source")).toObject());
+    const auto side = [&](bool older, int count) -> Expected<QList<Message>> {
+        if (count <= 0)
+            return QList<Message>();
+        // The neighbours in (timestamp, id) order, strictly before or after
+        // the message: search_after from its own sort values.
+        const QString order = older ? QStringLiteral("desc") : QStringLiteral("asc");
+        const Object body{
+            {QStringLiteral("query"), Object{{QStringLiteral("bool"), Object{{QStringLiteral("filter"), Array{term("channel_id", id(c.message.channelId))}}}}}},
+            {QStringLiteral("sort"), Array{Object{{QStringLiteral("timestamp"), order}}, Object{{QStringLiteral("message_id"), order}}}},
+            {QStringLiteral("search_after"), Array{c.message.timestampMs, id(messageId)}},
+            {QStringLiteral("size"), count}};
+        Expected<QJsonObject> r = searchBody(body, QStringLiteral("read the conversation"));
+        if (!r)
+            return r.error();
+        QList<Message> messages = messagesOf(*r);
+        if (older)
+            std::reverse(messages.begin(), messages.end());
+        return messages;
+    };
+    Expected<QList<Message>> earlier = side(true, before);
+    if (!earlier)
+        return earlier.error();
+    Expected<QList<Message>> later = side(false, after);
+    if (!later)
+        return later.error();
+    c.before = *earlier;
+    c.after = *later;
+    return c;
+}
+
+Expected<QList<Channel>> ElasticStore::channels()
+{
+    Expected<QJsonObject> docs = m_client.call("POST", channelsIndex() + QStringLiteral("/_search"),
+                                               Object{{QStringLiteral("size"), 10000}}, QStringLiteral("list the channels"));
+    if (!docs)
+        return docs.error();
+    const Object counts{{QStringLiteral("size"), 0},
+                        {QStringLiteral("aggs"), Object{{QStringLiteral("channels"),
+                                                         Object{{QStringLiteral("terms"), Object{{QStringLiteral("field"), QStringLiteral("channel_id")},
+                                                                                                 {QStringLiteral("size"), 10000}}}}}}}};
+    Expected<QJsonObject> agg = searchBody(counts, QStringLiteral("count the messages of each channel"));
+    if (!agg)
+        return agg.error();
+    QHash<QString, qint64> perChannel;
+    for (const QJsonValue &b : agg->value(QStringLiteral("aggregations")).toObject().value(QStringLiteral("channels")).toObject()
+                                   .value(QStringLiteral("buckets")).toArray())
+        perChannel.insert(b.toObject().value(QStringLiteral("key")).toString(), qint64(b.toObject().value(QStringLiteral("doc_count")).toDouble()));
+    QList<Channel> out;
+    for (const QJsonValue &hit : docs->value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray()) {
+        const QJsonObject d = hit.toObject().value(QStringLiteral("_source")).toObject();
+        Channel c;
+        c.id = snowflake(d.value(QStringLiteral("channel_id")));
+        c.guildId = snowflake(d.value(QStringLiteral("guild_id")));
+        c.name = d.value(QStringLiteral("name")).toString();
+        c.category = d.value(QStringLiteral("category")).toString();
+        c.type = d.value(QStringLiteral("type")).toString();
+        c.topic = d.value(QStringLiteral("topic")).toString();
+        c.lastMessageId = snowflake(d.value(QStringLiteral("last_message_id")));
+        c.messageCount = perChannel.value(d.value(QStringLiteral("channel_id")).toString());
+        out.append(c);
+    }
+    std::sort(out.begin(), out.end(), [](const Channel &a, const Channel &b) {
+        return std::tie(a.guildId, a.name, a.id) < std::tie(b.guildId, b.name, b.id);
+    });
+    return out;
+}
+
+Expected<QList<Guild>> ElasticStore::guilds()
+{
+    Expected<QJsonObject> docs = m_client.call("POST", channelsIndex() + QStringLiteral("/_search"),
+                                               Object{{QStringLiteral("size"), 10000}}, QStringLiteral("list the servers"));
+    if (!docs)
+        return docs.error();
+    QMap<Snowflake, QString> byId;
+    for (const QJsonValue &hit : docs->value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray()) {
+        const QJsonObject d = hit.toObject().value(QStringLiteral("_source")).toObject();
+        byId.insert(snowflake(d.value(QStringLiteral("guild_id"))), d.value(QStringLiteral("guild_name")).toString());
+    }
+    QList<Guild> out;
+    for (auto it = byId.cbegin(); it != byId.cend(); ++it)
+        out.append(Guild{it.key(), it.value()});
+    return out;
+}
+
+Expected<StoreStats> ElasticStore::stats()
+{
+    const Object body{{QStringLiteral("size"), 0},
+                      {QStringLiteral("track_total_hits"), true},
+                      {QStringLiteral("aggs"), Object{{QStringLiteral("oldest"), metric("min", QStringLiteral("timestamp"))},
+                                                      {QStringLiteral("newest"), metric("max", QStringLiteral("timestamp"))}}}};
+    Expected<QJsonObject> r = searchBody(body, QStringLiteral("count the messages"));
+    if (!r)
+        return r.error();
+    Expected<QList<Channel>> known = channels();
+    if (!known)
+        return known.error();
+    StoreStats s;
+    s.messages = totalOf(*r);
+    s.channels = known->size();
+    QSet<Snowflake> guildIds;
+    for (const Channel &c : *known)
+        guildIds.insert(c.guildId);
+    s.guilds = guildIds.size();
+    const QJsonObject aggs = r->value(QStringLiteral("aggregations")).toObject();
+    s.oldestMs = qint64(aggs.value(QStringLiteral("oldest")).toObject().value(QStringLiteral("value")).toDouble());
+    s.newestMs = qint64(aggs.value(QStringLiteral("newest")).toObject().value(QStringLiteral("value")).toDouble());
+    return s;
+}
+
+} // namespace fdd

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "elasticclient.h"
+#include "messagestore.h"
+
+namespace fdd {
+
+// Messages in an Elasticsearch index (API.md's mapping and English analyzer),
+// channels in a second index beside it. Document _id = message id, so a
+// re-import overwrites rather than duplicates. Elasticsearch has no
+// transactions: an import that fails deletes the documents it created, so a
+// file is still all or nothing as far as it can be.
+class ElasticStore final : public MessageStore
+{
+public:
+    explicit ElasticStore(ElasticConfig config);
+
+    QString name() const override { return QStringLiteral("es"); }
+    QString location() const override { return m_client.config().redacted(); }
+
+    Expected<void> migrate() override;
+    Expected<void> ping() override;
+    Expected<std::unique_ptr<IngestSession>> beginIngest() override;
+    Expected<SearchPage> search(const SearchRequest &request) override;
+    Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) override;
+    Expected<QList<DayCount>> countByDay(const SearchRequest &request) override;
+    Expected<MessageContext> context(Snowflake messageId, int before, int after) override;
+    Expected<QList<Channel>> channels() override;
+    Expected<QList<Guild>> guilds() override;
+    Expected<StoreStats> stats() override;
+
+    // The query of a request: bool filters of fixed shapes, the user's text
+    // only ever a JSON string value (never query_string DSL).
+    static QJsonObject queryFor(const SearchRequest &request);
+    static QJsonObject mapping();
+
+    const ElasticClient &client() const { return m_client; }
+    QString channelsIndex() const { return m_client.config().index + QStringLiteral("_channels"); }
+
+    // Bulk batches are flushed at this size.
+    static constexpr qsizetype BulkBytes = 4 * 1024 * 1024;
+
+private:
+    Expected<QJsonObject> searchBody(const QJsonObject &body, const QString &what) const;
+
+    ElasticClient m_client;
+};
+
+} // namespace fdd
