@@ -1,6 +1,7 @@
 #include "clicontext.h"
 
 #include "store/databaseurl.h"
+#include "store/elasticstore.h"
 #include "store/storefactory.h"
 
 #include <QCoreApplication>
@@ -48,8 +49,12 @@ void addDatabaseOption(QCommandLineParser &parser)
                       QStringLiteral("url")});
     parser.addOption({QStringLiteral("store"),
                       QStringLiteral("The kind of archive: sqlite (the embedded default), postgres (needs --database "
-                                     "or $FDD_DATABASE_URL) or es (Elasticsearch)."),
+                                     "or $FDD_DATABASE_URL) or es (needs --elastic or $FDD_ELASTIC_URL)."),
                       QStringLiteral("kind")});
+    parser.addOption({QStringLiteral("elastic"),
+                      QStringLiteral("An Elasticsearch cluster: http[s]://[user:password@]host:9200[,host2:9200]/[index] "
+                                     "(default: $FDD_ELASTIC_URL; API key in $FDD_ES_API_KEY, CA file in $FDD_ES_CA_FILE)."),
+                      QStringLiteral("url")});
 }
 
 Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &parser)
@@ -60,9 +65,13 @@ Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &
     const QString kind = parser.value(QStringLiteral("store"));
     if (!kind.isEmpty() && kind != QLatin1String("sqlite") && kind != QLatin1String("postgres") && kind != QLatin1String("es"))
         return Error::badInput(QStringLiteral("--store takes sqlite, postgres or es, not \"%1\".").arg(kind));
-    if (kind == QLatin1String("es"))
-        return Error::unavailable(QStringLiteral("The Elasticsearch store is not available in this version: use "
-                                                 "--store postgres or --store sqlite."));
+    if (kind == QLatin1String("es")) {
+        Expected<std::shared_ptr<MessageStore>> es = elasticStoreFrom(parser);
+        if (es && !*es)
+            return Error::badInput(QStringLiteral("--store es needs the cluster's address: --elastic "
+                                                  "http://host:9200/index, or $FDD_ELASTIC_URL."));
+        return es;
+    }
     if (address.isEmpty() && kind == QLatin1String("postgres"))
         return Error::badInput(QStringLiteral("--store postgres needs the server's address: --database "
                                               "postgresql://user@host:port/database, or $FDD_DATABASE_URL."));
@@ -84,12 +93,33 @@ void addCacheOption(QCommandLineParser &parser)
                       QStringLiteral("url")});
 }
 
+Expected<std::shared_ptr<MessageStore>> elasticStoreFrom(const QCommandLineParser &parser)
+{
+    QString address = parser.value(QStringLiteral("elastic"));
+    if (address.isEmpty())
+        address = qEnvironmentVariable("FDD_ELASTIC_URL");
+    if (address.isEmpty())
+        return std::shared_ptr<MessageStore>();
+    Expected<ElasticConfig> config = ElasticConfig::parse(address);
+    if (!config)
+        return config.error();
+    auto store = std::make_shared<ElasticStore>(*config);
+    if (Expected<void> migrated = store->migrate(); !migrated)
+        return migrated.error();
+    return std::shared_ptr<MessageStore>(store);
+}
+
 Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &parser)
 {
     Expected<std::shared_ptr<MessageStore>> store = openStoreFrom(parser);
     if (!store)
         return store.error();
-    auto service = std::make_shared<SearchService>(*store);
+    return serviceOver(*store, parser);
+}
+
+Expected<std::shared_ptr<SearchService>> serviceOver(std::shared_ptr<MessageStore> store, const QCommandLineParser &parser)
+{
+    auto service = std::make_shared<SearchService>(store);
     QString address = parser.value(QStringLiteral("redis"));
     if (address.isEmpty())
         address = qEnvironmentVariable("FDD_REDIS_URL");
@@ -97,7 +127,7 @@ Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &p
         Expected<RedisUrl> url = RedisUrl::parse(address);
         if (!url)
             return url.error();
-        service->setCache(std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), **store));
+        service->setCache(std::make_shared<SearchCache>(std::make_shared<RedisClient>(*url), *store));
     }
     return service;
 }

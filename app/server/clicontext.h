@@ -27,6 +27,12 @@ void addDatabaseOption(QCommandLineParser &parser);
 // The store --database or FDD_DATABASE_URL names, migrated.
 Expected<std::shared_ptr<MessageStore>> openStoreFrom(const QCommandLineParser &parser);
 
+// The Elasticsearch store --elastic or $FDD_ELASTIC_URL names, migrated;
+// an empty pointer when neither is set.
+Expected<std::shared_ptr<MessageStore>> elasticStoreFrom(const QCommandLineParser &parser);
+// A search service (with the Redis cache of --redis, if any) over a store.
+Expected<std::shared_ptr<SearchService>> serviceOver(std::shared_ptr<MessageStore> store, const QCommandLineParser &parser);
+
 // --redis, for the subcommands that search or change the archive.
 void addCacheOption(QCommandLineParser &parser);
 // The search service over the store of --database and, when --redis or

@@ -1,5 +1,6 @@
 #include "clicontext.h"
 #include "exportcommand.h"
+#include "reindexcommand.h"
 #include "importcommand.h"
 #include "searchcommand.h"
 #include "servecommand.h"
@@ -19,6 +20,7 @@ const char *const usage =
     "  import FILE|DIR…   import JSON exports (folders are searched for *.json)\n"
     "  search …           search by substring, full text or date\n"
     "  export CHANNEL…    export channels with DiscordChatExporter and import them\n"
+    "  reindex --to es    copy the archive into another store (e.g. Elasticsearch)\n"
     "  serve              serve the REST API (default http://127.0.0.1:8000/api/)\n"
     "\n"
     "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
@@ -52,6 +54,8 @@ int main(int argc, char *argv[])
         return runImport(args);
     if (command == QLatin1String("search"))
         return runSearch(args);
+    if (command == QLatin1String("reindex"))
+        return runReindex(args);
     if (command == QLatin1String("export"))
         return runExport(args);
     if (command == QLatin1String("serve"))

@@ -117,6 +117,15 @@ int runServe(const QStringList &arguments)
     if (!rateOk || options.rateLimit < 0)
         return report(Error::badInput(QStringLiteral("--rate-limit takes a whole number of requests a minute, 0 for no limit.")));
     options.rateWindowSeconds = 60;
+    Expected<std::shared_ptr<MessageStore>> elastic = elasticStoreFrom(parser);
+    if (!elastic)
+        return report(elastic.error());
+    if (*elastic) {
+        Expected<std::shared_ptr<SearchService>> esService = serviceOver(*elastic, parser);
+        if (!esService)
+            return report(esService.error());
+        options.elastic = *esService;
+    }
     if (Expected<DceProgram> dce = dceFrom(parser))
         options.dce = *dce;
     else

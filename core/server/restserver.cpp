@@ -119,7 +119,7 @@ RestServer::RestServer(Options options, QObject *parent)
     const auto searchRoute = [this, get](const QString &path, Kind kind) {
         m_http.route(path, get, [this, kind](const QHttpServerRequest &r) {
             return handle(r, Access::Key, [this, kind](const QUrlQuery &q, const QString &p, const QElapsedTimer &t) {
-                return search(q, p, t, kind);
+                return search(q, p, t, kind, *m_options.service);
             });
         });
     };
@@ -129,24 +129,32 @@ RestServer::RestServer(Options options, QObject *parent)
     m_http.route(QStringLiteral("/api/chats/search/all"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this](const QUrlQuery &q, const QString &, const QElapsedTimer &t) { return searchAll(q, t); });
     });
-    for (const QString &path : {QStringLiteral("/api/es/chats/search"), QStringLiteral("/api/es/chats/search/by-date")}) {
-        m_http.route(path, get, [this](const QHttpServerRequest &r) {
-            return handle(r, Access::Key, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
-                return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
-                                  Status::ServiceUnavailable), t);
+    // Elasticsearch: `match` on content (full text) and `range` on the date,
+    // answered in the original's shape; 503 until a cluster is configured.
+    const auto esRoute = [this, get](const QString &path, Kind kind) {
+        m_http.route(path, get, [this, kind](const QHttpServerRequest &r) {
+            return handle(r, Access::Key, [this, kind](const QUrlQuery &q, const QString &p, const QElapsedTimer &t) {
+                if (!m_options.elastic)
+                    return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
+                                      Status::ServiceUnavailable), t);
+                return search(q, p, t, kind, *m_options.elastic);
             });
         });
-    }
+    };
+    esRoute(QStringLiteral("/api/es/chats/search"), Kind::FullText);
+    esRoute(QStringLiteral("/api/es/chats/search/by-date"), Kind::Date);
     const auto post = QHttpServerRequest::Method::Post;
     m_http.route(QStringLiteral("/api/chats/export/<arg>"), post, [this](const QString &channel, const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this, channel, &r](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
-            return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t);
+            return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t, *m_options.service);
         });
     });
-    m_http.route(QStringLiteral("/api/es/chats/export/<arg>"), post, [this](const QString &, const QHttpServerRequest &r) {
-        return handle(r, Access::Key, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
-            return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
-                              Status::ServiceUnavailable), t);
+    m_http.route(QStringLiteral("/api/es/chats/export/<arg>"), post, [this](const QString &channel, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, channel, &r](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
+            if (!m_options.elastic)
+                return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
+                                  Status::ServiceUnavailable), t);
+            return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t, *m_options.elastic);
         });
     });
     m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &r) {
@@ -223,7 +231,7 @@ QHttpServerResponse RestServer::handle(const QHttpServerRequest &request, Access
 }
 
 QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
-                                       SearchRequest::Kind kind) const
+                                       SearchRequest::Kind kind, const SearchService &service) const
 {
     Expected<SearchRequest> request = api::searchRequest(query, kind);
     if (!request)
@@ -233,7 +241,6 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     if (!context)
         return timed(errorResponse(context.error()), timer);
 
-    const SearchService &service = *m_options.service;
     Expected<SearchPage> page = service.search(*request);
     if (!page)
         return timed(errorResponse(page.error()), timer);
@@ -253,6 +260,11 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     }
     if (page->totalCount == 0)
         body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
+    if (path.startsWith(QLatin1String("/api/es/"))) {
+        // The original's Elasticsearch answers also carried these names.
+        body.insert(QStringLiteral("data"), body.value(QStringLiteral("messages")));
+        body.insert(QStringLiteral("total"), body.value(QStringLiteral("total_count")));
+    }
     return timed(json(body, Status::Ok), timer, page->cache);
 }
 
@@ -295,9 +307,17 @@ QHttpServerResponse RestServer::health(const QElapsedTimer &timer) const
         if (!pong)
             cache.insert(QStringLiteral("detail"), pong.error().message);
     }
+    QJsonObject elastic{{QStringLiteral("status"), QStringLiteral("off")}};
+    if (m_options.elastic) {
+        const Expected<void> up = m_options.elastic->store().ping();
+        elastic.insert(QStringLiteral("status"), up ? QStringLiteral("ok") : QStringLiteral("unavailable"));
+        if (!up)
+            elastic.insert(QStringLiteral("detail"), up.error().message);
+    }
     const QJsonObject body{{QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable")},
                            {QStringLiteral("store"), storeStatus},
                            {QStringLiteral("cache"), cache},
+                           {QStringLiteral("elasticsearch"), elastic},
                            {QStringLiteral("exporter"),
                             QJsonObject{{QStringLiteral("status"), m_options.dce.program.isEmpty() ? QStringLiteral("not found")
                                                                                                    : QStringLiteral("ok")}}}};
@@ -319,7 +339,7 @@ Expected<std::optional<QDateTime>> exportDate(const QUrlQuery &query, const QStr
 } // namespace
 
 QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
-                                              const QElapsedTimer &timer) const
+                                              const QElapsedTimer &timer, const SearchService &target) const
 {
     if (token.trimmed().isEmpty())
         return timed(json({{QStringLiteral("detail"), QStringLiteral("Missing Discord token.")}}, Status::BadRequest), timer);
@@ -343,7 +363,7 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
     if (m_options.dce.program.isEmpty())
         return timed(errorResponse(Error::unavailable(m_options.dceProblem)), timer);
 
-    ExportJob job(m_options.dce, QString::fromUtf8(token.trimmed()), m_options.service->store());
+    ExportJob job(m_options.dce, QString::fromUtf8(token.trimmed()), target.store());
     const QList<ChannelExport> results = job.run(plan);
     qint64 inserted = 0, skipped = 0;
     for (const ChannelExport &r : results) {
@@ -353,7 +373,7 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
         skipped += r.skipped;
     }
     if (inserted > 0)
-        m_options.service->dataChanged();
+        target.dataChanged();
     const QJsonObject data{{QStringLiteral("message"),
                             QStringLiteral("Successfully inserted %1 messages into the database.").arg(inserted)},
                            {QStringLiteral("inserted"), inserted},

@@ -30,6 +30,7 @@ public:
     struct Options
     {
         std::shared_ptr<SearchService> service;
+        std::shared_ptr<SearchService> elastic; // the /api/es/ endpoints; null: 503
         std::shared_ptr<RedisClient> redis; // for /api/health; may be null
         QByteArray apiKey;                  // required in X-Api-Key when not empty
         int rateLimit = 0;                  // requests per client per window; 0: no limit
@@ -62,11 +63,11 @@ private:
     QHttpServerResponse handle(const QHttpServerRequest &request, Access access, const Work &work);
 
     QHttpServerResponse search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
-                               SearchRequest::Kind kind) const;
+                               SearchRequest::Kind kind, const SearchService &service) const;
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
     QHttpServerResponse health(const QElapsedTimer &timer) const;
     QHttpServerResponse exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
-                                      const QElapsedTimer &timer) const;
+                                      const QElapsedTimer &timer, const SearchService &target) const;
 
     Options m_options;
     QHttpServer m_http;
