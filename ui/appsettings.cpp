@@ -11,6 +11,7 @@ AppSettings AppSettings::load()
     a.databaseUrl = s.value(QStringLiteral("archive/databaseUrl")).toString();
     a.redisUrl = s.value(QStringLiteral("cache/redisUrl")).toString();
     a.elasticUrl = s.value(QStringLiteral("elasticsearch/url")).toString();
+    a.useElastic = s.value(QStringLiteral("elasticsearch/useForArchive"), false).toBool();
     a.cacheTtlSeconds = s.value(QStringLiteral("cache/ttlSeconds"), 3600).toInt();
     a.dcePath = s.value(QStringLiteral("export/dcePath")).toString();
     a.pageSize = s.value(QStringLiteral("results/pageSize"), 50).toInt();
@@ -27,6 +28,7 @@ void AppSettings::save() const
     s.setValue(QStringLiteral("archive/databaseUrl"), databaseUrl);
     s.setValue(QStringLiteral("cache/redisUrl"), redisUrl);
     s.setValue(QStringLiteral("elasticsearch/url"), elasticUrl);
+    s.setValue(QStringLiteral("elasticsearch/useForArchive"), useElastic);
     s.setValue(QStringLiteral("cache/ttlSeconds"), cacheTtlSeconds);
     s.setValue(QStringLiteral("export/dcePath"), dcePath);
     s.setValue(QStringLiteral("results/pageSize"), pageSize);

@@ -10,7 +10,8 @@ struct AppSettings
 {
     QString databaseUrl;   // empty: the embedded archive
     QString redisUrl;      // empty: no cache
-    QString elasticUrl;    // for the Elasticsearch store, when it lands
+    QString elasticUrl;    // an Elasticsearch cluster: http://host:9200/index
+    bool useElastic = false; // keep the archive there instead of databaseUrl
     int cacheTtlSeconds = 3600;
     QString dcePath;       // empty: DiscordChatExporter.Cli on PATH
     int pageSize = 50;

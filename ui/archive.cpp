@@ -1,6 +1,7 @@
 #include "archive.h"
 
 #include "store/databaseurl.h"
+#include "store/elasticstore.h"
 #include "store/storefactory.h"
 
 #include <QDir>
@@ -22,14 +23,25 @@ Archive::~Archive()
 }
 
 QFuture<Expected<std::shared_ptr<SearchService>>> Archive::openUrl(const QString &databaseUrl, const QString &redisUrl,
-                                                                  int cacheTtlSeconds, QThreadPool *pool)
+                                                                  int cacheTtlSeconds, QThreadPool *pool, const QString &elasticUrl)
 {
-    return QtConcurrent::run(pool, [databaseUrl, redisUrl, cacheTtlSeconds]() -> Expected<std::shared_ptr<SearchService>> {
-        Expected<DatabaseUrl> url = databaseUrl.trimmed().isEmpty() ? Expected<DatabaseUrl>(defaultDatabaseUrl())
-                                                                    : DatabaseUrl::parse(databaseUrl.trimmed());
-        if (!url)
-            return url.error();
-        Expected<std::shared_ptr<MessageStore>> store = openStore(*url);
+    return QtConcurrent::run(pool, [databaseUrl, redisUrl, cacheTtlSeconds, elasticUrl]() -> Expected<std::shared_ptr<SearchService>> {
+        Expected<std::shared_ptr<MessageStore>> store = std::shared_ptr<MessageStore>();
+        if (!elasticUrl.trimmed().isEmpty()) {
+            Expected<ElasticConfig> config = ElasticConfig::parse(elasticUrl);
+            if (!config)
+                return config.error();
+            auto es = std::make_shared<ElasticStore>(*config);
+            if (Expected<void> migrated = es->migrate(); !migrated)
+                return migrated.error();
+            store = std::shared_ptr<MessageStore>(es);
+        } else {
+            Expected<DatabaseUrl> url = databaseUrl.trimmed().isEmpty() ? Expected<DatabaseUrl>(defaultDatabaseUrl())
+                                                                        : DatabaseUrl::parse(databaseUrl.trimmed());
+            if (!url)
+                return url.error();
+            store = openStore(*url);
+        }
         if (!store)
             return store.error();
         auto service = std::make_shared<SearchService>(*store);
@@ -47,7 +59,8 @@ QFuture<Expected<std::shared_ptr<SearchService>>> Archive::openUrl(const QString
 
 QFuture<Expected<std::shared_ptr<SearchService>>> Archive::open(const AppSettings &settings)
 {
-    return openUrl(settings.databaseUrl, settings.redisUrl, settings.cacheTtlSeconds, &m_pool);
+    return openUrl(settings.databaseUrl, settings.redisUrl, settings.cacheTtlSeconds, &m_pool,
+                   settings.useElastic ? settings.elasticUrl : QString());
 }
 
 void Archive::use(std::shared_ptr<SearchService> service)
@@ -63,6 +76,7 @@ QString Archive::describe() const
     const MessageStore &store = m_service->store();
     const QString kind = store.name() == QLatin1String("sqlite") ? QStringLiteral("SQLite")
                        : store.name() == QLatin1String("postgres") ? QStringLiteral("PostgreSQL")
+                       : store.name() == QLatin1String("es")       ? QStringLiteral("Elasticsearch")
                                                                     : store.name();
     QString where = store.location();
     if (where.startsWith(QDir::homePath()))

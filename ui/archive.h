@@ -42,7 +42,8 @@ public:
 
     // Tests: a service opened elsewhere.
     static QFuture<Expected<std::shared_ptr<SearchService>>> openUrl(const QString &databaseUrl, const QString &redisUrl,
-                                                                    int cacheTtlSeconds, QThreadPool *pool);
+                                                                    int cacheTtlSeconds, QThreadPool *pool,
+                                                                    const QString &elasticUrl = {});
 
 signals:
     void opened();

@@ -2,6 +2,7 @@
 
 #include "cache/redisclient.h"
 #include "store/databaseurl.h"
+#include "store/elasticstore.h"
 #include "store/storefactory.h"
 
 #include <QCheckBox>
@@ -44,6 +45,7 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     , m_ttl(new QSpinBox(this))
     , m_elastic(new QLineEdit(settings.elasticUrl, this))
     , m_dce(new QLineEdit(settings.dcePath, this))
+    , m_useElastic(new QCheckBox(tr("Keep the archive in Elasticsearch instead"), this))
     , m_api(new QCheckBox(tr("Serve the REST API while the app runs"), this))
     , m_apiPort(new QSpinBox(this))
     , m_apiAll(new QCheckBox(tr("Reachable from other machines (needs the API key)"), this))
@@ -53,8 +55,9 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     m_database->setPlaceholderText(tr("Embedded archive: %1").arg(defaultDatabaseUrl().database));
     m_database->setToolTip(tr("postgresql://user:password@host:5432/database, or sqlite:///path/archive.db; empty for the embedded archive"));
     m_redis->setPlaceholderText(tr("No cache (e.g. redis://127.0.0.1:6379)"));
-    m_elastic->setPlaceholderText(tr("Not available in this version"));
-    m_elastic->setEnabled(false);
+    m_elastic->setPlaceholderText(tr("e.g. http://user:password@host:9200,host2:9200/discord_chats"));
+    m_elastic->setToolTip(tr("Nodes are tried in turn. An API key can come from $FDD_ES_API_KEY and a CA file from $FDD_ES_CA_FILE."));
+    m_useElastic->setChecked(settings.useElastic);
     m_dce->setPlaceholderText(tr("DiscordChatExporter.Cli on PATH"));
     m_ttl->setRange(10, 7 * 24 * 3600);
     m_ttl->setSuffix(tr(" s"));
@@ -73,7 +76,8 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
         m_apiKey->setText(QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)));
     });
     m_apiKeyRow = row(this, m_apiKey, generate);
-    for (QLabel *l : {m_databaseResult, m_redisResult})
+    m_elasticResult = new QLabel(this);
+    for (QLabel *l : {m_databaseResult, m_redisResult, m_elasticResult})
         l->setWordWrap(true);
 
     auto *testDb = new QPushButton(tr("Test connection"), this);
@@ -94,7 +98,11 @@ SettingsDialog::SettingsDialog(const AppSettings &settings, QThreadPool *pool, Q
     form->addRow(tr("Redis cache:"), row(this, m_redis, testRedis));
     form->addRow(QString(), m_redisResult);
     form->addRow(tr("Cache lifetime:"), m_ttl);
-    form->addRow(tr("Elasticsearch:"), m_elastic);
+    auto *testElastic = new QPushButton(tr("Test connection"), this);
+    connect(testElastic, &QPushButton::clicked, this, &SettingsDialog::testElastic);
+    form->addRow(tr("Elasticsearch:"), row(this, m_elastic, testElastic));
+    form->addRow(QString(), m_elasticResult);
+    form->addRow(QString(), m_useElastic);
     form->addRow(tr("DiscordChatExporter:"), row(this, m_dce, browse));
     form->addRow(tr("REST API:"), m_api);
     form->addRow(tr("Port:"), m_apiPort);
@@ -116,6 +124,8 @@ AppSettings SettingsDialog::settings() const
     s.databaseUrl = m_database->text().trimmed();
     s.redisUrl = m_redis->text().trimmed();
     s.cacheTtlSeconds = m_ttl->value();
+    s.elasticUrl = m_elastic->text().trimmed();
+    s.useElastic = m_useElastic->isChecked() && !s.elasticUrl.isEmpty();
     s.dcePath = m_dce->text().trimmed();
     s.apiEnabled = m_api->isChecked();
     s.apiPort = m_apiPort->value();
@@ -140,6 +150,25 @@ void SettingsDialog::testDatabase()
             return stats.error();
         return QObject::tr("Connected: %1 messages in %2 channels.").arg(stats->messages).arg(stats->channels);
     }).then(this, [this](const Expected<QString> &r) { m_databaseResult->setText(r ? *r : r.error().message); });
+}
+
+void SettingsDialog::testElastic()
+{
+    const QString text = m_elastic->text().trimmed();
+    if (text.isEmpty()) {
+        m_elasticResult->setText(tr("No Elasticsearch configured."));
+        return;
+    }
+    m_elasticResult->setText(tr("Connecting…"));
+    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+        Expected<ElasticConfig> config = ElasticConfig::parse(text);
+        if (!config)
+            return config.error();
+        ElasticStore store(*config);
+        if (Expected<void> up = store.ping(); !up)
+            return up.error();
+        return QObject::tr("Connected: the cluster is up.");
+    }).then(this, [this](const Expected<QString> &r) { m_elasticResult->setText(r ? *r : r.error().message); });
 }
 
 void SettingsDialog::testRedis()

@@ -25,6 +25,7 @@ public:
 private:
     void testDatabase();
     void testRedis();
+    void testElastic();
 
     AppSettings m_settings;
     QThreadPool *m_pool;
@@ -34,7 +35,9 @@ private:
     QLabel *m_redisResult;
     QSpinBox *m_ttl;
     QLineEdit *m_elastic;
+    QLabel *m_elasticResult;
     QLineEdit *m_dce;
+    QCheckBox *m_useElastic;
     QCheckBox *m_api;
     QSpinBox *m_apiPort;
     QCheckBox *m_apiAll;

@@ -233,7 +233,8 @@ QHttpServerResponse RestServer::handle(const QHttpServerRequest &request, Access
 QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
                                        SearchRequest::Kind kind, const SearchService &service) const
 {
-    Expected<SearchRequest> request = api::searchRequest(query, kind);
+    const bool elastic = path.startsWith(QLatin1String("/api/es/"));
+    Expected<SearchRequest> request = api::searchRequest(query, kind, elastic ? QStringLiteral("keyword") : QStringLiteral("search_term"));
     if (!request)
         return timed(errorResponse(request.error()), timer);
     const bool contextSearch = path.endsWith(QLatin1String("/context-search"));
@@ -260,7 +261,7 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     }
     if (page->totalCount == 0)
         body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
-    if (path.startsWith(QLatin1String("/api/es/"))) {
+    if (elastic) {
         // The original's Elasticsearch answers also carried these names.
         body.insert(QStringLiteral("data"), body.value(QStringLiteral("messages")));
         body.insert(QStringLiteral("total"), body.value(QStringLiteral("total_count")));

@@ -1,4 +1,5 @@
 #include "dceworld.h"
+#include "elasticprocess.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -283,11 +284,38 @@ private slots:
         QCOMPARE(badId.exitCode, 2);
         QVERIFY(badId.err.contains(QStringLiteral("is not a channel id")));
         const Run es = run({QStringLiteral("export"), id, QStringLiteral("--store=es"), dce});
-        QCOMPARE(es.exitCode, 3);
-        QVERIFY(es.err.contains(QStringLiteral("Elasticsearch")));
+        QCOMPARE(es.exitCode, 2);
+        QVERIFY(es.err.contains(QStringLiteral("--elastic")));
         for (const Run &any : {r, found, listed, badId, es})
             QVERIFY(!(any.out + any.err).contains(QLatin1String(fdd::test::DceWorld::token)));
         qunsetenv("DISCORD_TOKEN");
+    }
+
+    void reindexIntoElasticsearch()
+    {
+        fdd::test::ElasticProcess es(QStringLiteral("cli"));
+        QVERIFY(es.start());
+        QVERIFY(run({QStringLiteral("import"), fixture(QStringLiteral("dce"))}, m_db->urlString()).exitCode == 0);
+        const QString elastic = QStringLiteral("--elastic=") + es.url();
+        const Run copied = run({QStringLiteral("reindex"), QStringLiteral("--from=postgres"), QStringLiteral("--to=es"), elastic},
+                               m_db->urlString());
+        QVERIFY2(copied.exitCode == 0, qPrintable(copied.err));
+        QVERIFY2(copied.err.contains(QStringLiteral("new messages")), qPrintable(copied.err));
+        for (const QString &search : {QStringLiteral("--fulltext=runs"), QStringLiteral("--substring=the")}) {
+            const Run fromPostgres = run({QStringLiteral("search"), search, QStringLiteral("--json")}, m_db->urlString());
+            const Run fromElastic = run({QStringLiteral("search"), search, QStringLiteral("--json"), QStringLiteral("--store=es"), elastic});
+            QCOMPARE(fromElastic.exitCode, 0);
+            const QJsonObject a = QJsonDocument::fromJson(fromPostgres.out.toUtf8()).object();
+            const QJsonObject b = QJsonDocument::fromJson(fromElastic.out.toUtf8()).object();
+            QCOMPARE(b.value(QStringLiteral("total_count")), a.value(QStringLiteral("total_count")));
+            QCOMPARE(b.value(QStringLiteral("messages")), a.value(QStringLiteral("messages")));
+        }
+        const Run wrongFrom = run({QStringLiteral("reindex"), QStringLiteral("--from=sqlite"), QStringLiteral("--to=es"), elastic},
+                                  m_db->urlString());
+        QCOMPARE(wrongFrom.exitCode, 2);
+        const Run noCluster = run({QStringLiteral("search"), QStringLiteral("--fulltext=runs"), QStringLiteral("--store=es")});
+        QCOMPARE(noCluster.exitCode, 2);
+        QVERIFY(noCluster.err.contains(QStringLiteral("--elastic")));
     }
 
     void unreachableDatabase()

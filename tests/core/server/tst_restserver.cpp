@@ -4,6 +4,8 @@
 #include "server/listeningsocket.h"
 #include "store/sqlitestore.h"
 #include "dceworld.h"
+#include "elasticprocess.h"
+#include "store/elasticstore.h"
 #include "redisprocess.h"
 #include "testdatabase.h"
 
@@ -434,6 +436,38 @@ private slots:
         a = post(path, m_port, token);
         QCOMPARE(a.status, 503);
         QVERIFY(a.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("DiscordChatExporter")));
+    }
+
+    void elasticsearchEndpoints()
+    {
+        test::ElasticProcess es(QStringLiteral("rest"));
+        QVERIFY(es.start());
+        Expected<ElasticConfig> config = ElasticConfig::parse(es.url());
+        QVERIFY(config);
+        auto store = std::make_shared<ElasticStore>(*config);
+        QVERIFY(store->migrate());
+        Importer importer(*store);
+        QVERIFY(!importer.importFile(fixture(QStringLiteral("dce/modern.json"))).error);
+        RestServer::Options o = options(m_service, {});
+        o.elastic = std::make_shared<SearchService>(store);
+        RestServer server(o);
+        const quint16 port = server.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port != 0);
+
+        Answer a = get(QStringLiteral("/api/es/chats/search?keyword=runs"), port);
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("total")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("data")), a.body.value(QStringLiteral("messages")));
+        QVERIFY(a.body.value(QStringLiteral("data")).toArray().first().toObject().value(QStringLiteral("message_id")).isString());
+        a = get(QStringLiteral("/api/es/chats/search/by-date?start_date=2024-04-26&end_date=2024-04-26"), port);
+        QVERIFY2(a.status == 200, a.raw.constData());
+        QCOMPARE(a.body.value(QStringLiteral("total")).toInt(), 2);
+        QCOMPARE(get(QStringLiteral("/api/es/chats/search"), port).status, 400);
+        QCOMPARE(get(QStringLiteral("/api/es/chats/search?keyword=zzzqqq"), port).body.value(QStringLiteral("detail")).toString(),
+                 QStringLiteral("No messages found"));
+        a = get(QStringLiteral("/api/health"), port);
+        QCOMPARE(a.body.value(QStringLiteral("elasticsearch")).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     }
 
     void apiKey_data()
