@@ -468,6 +468,25 @@ private slots:
                  QStringLiteral("No messages found"));
         a = get(QStringLiteral("/api/health"), port);
         QCOMPARE(a.body.value(QStringLiteral("elasticsearch")).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+
+        // Exporting into Elasticsearch.
+        constexpr Snowflake channel = 600100200300400501;
+        test::DceWorld world;
+        world.addGuild(600100200300400500, QStringLiteral("Astronomers"));
+        world.addChannel(600100200300400500, channel, QStringLiteral("telescopes"));
+        world.addMessages(channel, 4, QDateTime::currentDateTimeUtc().addSecs(-60), std::chrono::minutes(15),
+                          QStringLiteral("saturn rings tonight"));
+        world.apply();
+        RestServer::Options withDce = o;
+        withDce.dce = test::DceWorld::program();
+        RestServer exporter(withDce);
+        const quint16 exportPort = exporter.listen(QHostAddress::LocalHost, 0);
+        a = post(QStringLiteral("/api/es/chats/export/%1").arg(channel), exportPort, test::DceWorld::token);
+        QVERIFY2(a.status == 200, a.raw.constData());
+        QCOMPARE(a.body.value(QStringLiteral("data")).toObject().value(QStringLiteral("inserted")).toInt(), 4);
+        QCOMPARE(get(QStringLiteral("/api/es/chats/search?keyword=saturn"), exportPort).body.value(QStringLiteral("total")).toInt(), 4);
+        // ... and not into the SQL store.
+        QCOMPARE(get(QStringLiteral("/api/chats/search?search_term=saturn"), exportPort).body.value(QStringLiteral("total_count")).toInt(), 0);
     }
 
     void apiKey_data()
