@@ -126,7 +126,9 @@ private slots:
         const qint64 stall = m_watchdog.stop();
         m_worstStall = std::max(m_worstStall, stall);
         qInfo("longest event-loop stall: %lld ms", stall);
-        QVERIFY2(stall < 50, qPrintable(QStringLiteral("the GUI thread stalled for %1 ms").arg(stall)));
+        // 50 ms; a sanitizer build (several times slower) sets its own limit.
+        const qint64 limit = qEnvironmentVariableIntValue("FDD_STALL_LIMIT_MS") > 0 ? qEnvironmentVariableIntValue("FDD_STALL_LIMIT_MS") : 50;
+        QVERIFY2(stall < limit, qPrintable(QStringLiteral("the GUI thread stalled for %1 ms").arg(stall)));
     }
 
     void firstRunOffersTheSample()
