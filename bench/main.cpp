@@ -1,5 +1,5 @@
 // fdd-bench: the benchmark's helper.
-//   fdd-bench generate --messages N --channels C --out DIR
+//   fdd-bench generate --messages N --channels C [--seed S] --out DIR
 //   fdd-bench copytext OUT FILE…        COPY text of exports (the \copy baseline's input) + OUT.months
 //   fdd-bench prepare URL MONTHSFILE    migrate and create the same monthly partitions
 //   fdd-bench latency URL [--runs N]    p50/p99 of page 1 of each search kind
@@ -40,6 +40,7 @@ int generate(const QStringList &args)
     bench::ExportGenerator::Options o;
     o.messages = option(args, QStringLiteral("--messages"), QStringLiteral("1000000")).toLongLong();
     o.channels = option(args, QStringLiteral("--channels"), QStringLiteral("1")).toInt();
+    o.seed = option(args, QStringLiteral("--seed"), QStringLiteral("42")).toUInt();
     const QString folder = option(args, QStringLiteral("--out"), QStringLiteral("bench/out/export"));
     const QStringList files = bench::ExportGenerator(o).write(folder);
     for (const QString &f : files)

@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLocale>
 
 #include <unistd.h>
@@ -78,7 +79,9 @@ int runImport(const QStringList &arguments)
             err() << "\r\33[K";
         if (r.error) {
             ++failed;
-            err() << "failed   " << r.error->message << Qt::endl;
+            const QString name = QDir::toNativeSeparators(r.path);
+            err() << "failed   " << (r.error->message.contains(QFileInfo(r.path).fileName()) ? QString() : name + QStringLiteral(": "))
+                  << r.error->message << Qt::endl;
             worstExit = std::max(worstExit, exitCodeFor(*r.error));
             return r.error->kind != Error::Kind::Unavailable; // every later file would fail the same way
         }

@@ -295,7 +295,8 @@ Error SqliteStore::failure(const QString &what, const QString &detail) const
 {
     qCWarning(lcSqlite).noquote() << "could not" << what << "in" << m_path << ":" << detail.trimmed();
     const QString d = detail.toLower();
-    if (d.contains(QLatin1String("disk is full")) || d.contains(QLatin1String("readonly"))
+    if (d.contains(QLatin1String("disk is full")) || d.contains(QLatin1String("disk i/o error"))
+        || d.contains(QLatin1String("too large")) || d.contains(QLatin1String("readonly"))
         || d.contains(QLatin1String("read-only")) || d.contains(QLatin1String("unable to open")))
         return Error::unavailable(QStringLiteral("The archive file %1 could not %2: %3. Free some disk space or check the folder's permissions.")
                                       .arg(QDir::toNativeSeparators(m_path), what, detail.trimmed()));

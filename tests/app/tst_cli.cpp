@@ -1,5 +1,6 @@
 #include "dceworld.h"
 #include "elasticprocess.h"
+#include "exportwriter.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -316,6 +317,42 @@ private slots:
         const Run noCluster = run({QStringLiteral("search"), QStringLiteral("--fulltext=runs"), QStringLiteral("--store=es")});
         QCOMPARE(noCluster.exitCode, 2);
         QVERIFY(noCluster.err.contains(QStringLiteral("--elastic")));
+    }
+
+    // The embedded archive where it cannot be written, and on a full disk
+    // (a file-size limit makes every write past it fail, as ENOSPC would):
+    // a sentence, and what was archived before is all still there.
+    void embeddedArchiveFaults()
+    {
+        QTemporaryDir tmp;
+        const Run readOnly = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json")),
+                                  QStringLiteral("--database=sqlite:///proc/fastdiscorddb/archive.db")});
+        QVERIFY2(readOnly.exitCode == 2 || readOnly.exitCode == 3, qPrintable(readOnly.err));
+        QVERIFY2(readOnly.err.contains(QStringLiteral("/proc/fastdiscorddb")), qPrintable(readOnly.err));
+
+        const QString archive = QStringLiteral("--database=sqlite://") + tmp.filePath(QStringLiteral("archive.db"));
+        QCOMPARE(run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json")), archive}).exitCode, 0);
+        const QString big = fdd::test::writeExport(tmp.path(), QStringLiteral("big"), 5151515151515151511ull, 20000,
+                                                   QDateTime(QDate(2021, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
+        QProcess limited;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("FDD_DATABASE_URL"));
+        limited.setProcessEnvironment(env);
+        // SIGXFSZ ignored, so a write past the limit fails with EFBIG instead of killing the process.
+        limited.start(QStringLiteral("/bin/bash"), {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -f 256; exec \"$0\" \"$@\""),
+                                                    QStringLiteral(FDD_SERVER_BINARY), QStringLiteral("import"), big, archive});
+        QVERIFY(limited.waitForFinished(60000));
+        const QString err = QString::fromUtf8(limited.readAllStandardError());
+        QCOMPARE(limited.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(limited.exitCode() != 0, qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("big.json")), qPrintable(err));
+        // Nothing of the big file, all of what came before.
+        const Run before = run({QStringLiteral("search"), QStringLiteral("--date=2000-01-01..2100-01-01"), QStringLiteral("--json"), archive});
+        QCOMPARE(QJsonDocument::fromJson(before.out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 3);
+        // With room again, the file imports whole.
+        const Run retried = run({QStringLiteral("import"), big, archive});
+        QVERIFY2(retried.exitCode == 0, qPrintable(retried.err));
+        QVERIFY2(retried.err.contains(QStringLiteral("20,000 inserted")) || retried.err.contains(QStringLiteral("20000 inserted")), qPrintable(retried.err));
     }
 
     void unreachableDatabase()

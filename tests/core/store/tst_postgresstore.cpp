@@ -1,6 +1,9 @@
 #include "dce/importer.h"
 #include "store/postgresstore.h"
+#include "exportwriter.h"
 #include "testdatabase.h"
+
+#include <QTemporaryDir>
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -82,6 +85,42 @@ private slots:
     void generatedTsvector()
     {
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE content_tsvector @@ to_tsquery('english', 'run')")), 1);
+    }
+
+    // The server drops the import's connection part-way (as a restart does):
+    // the file fails with a sentence and stores nothing; importing it again
+    // stores every message once.
+    void connectionLostMidImport()
+    {
+        QTemporaryDir tmp;
+        constexpr Snowflake channel = 4141414141414141411ull;
+        const QString path = test::writeExport(tmp.path(), QStringLiteral("restart"), channel, 30000,
+                                               QDateTime(QDate(2022, 5, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
+        const QString inChannel = QStringLiteral("SELECT count(*) FROM discord_chats WHERE channel_id = %1").arg(channel);
+        Importer importer(*m_store);
+        importer.setBatchSize(1000);
+        bool killed = false;
+        importer.setProgressHandler([&](const Importer::Progress &p) {
+            if (!killed && p.bytesDone * 3 > p.bytesTotal) {
+                killed = true;
+                QCOMPARE(scalar(QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")),
+                         1);
+            }
+        });
+        const FileImport failed = importer.importFile(path);
+        QVERIFY(killed);
+        QVERIFY(failed.error);
+        QVERIFY2(failed.error->message.contains(QStringLiteral("PostgreSQL")), qPrintable(failed.error->message));
+        QVERIFY2(!failed.error->message.contains(QStringLiteral("INSERT")), qPrintable(failed.error->message));
+        QCOMPARE(scalar(inChannel), 0);
+
+        importer.setProgressHandler({});
+        const FileImport again = importer.importFile(path);
+        QVERIFY2(!again.error, again.error ? qPrintable(again.error->message) : "");
+        QCOMPARE(again.inserted, 30000);
+        QCOMPARE(scalar(inChannel), 30000);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(DISTINCT message_id) FROM discord_chats WHERE channel_id = %1").arg(channel)), 30000);
     }
 
     void unreachableServerIsASentence()
