@@ -92,6 +92,8 @@ int runImport(const QStringList &arguments)
                   << r.skipped << " skipped (#" << r.header.channel.name << ")" << Qt::endl;
         return true;
     });
+    if (inserted > 0)
+        (void)(*service)->store().optimize();
     if (inserted > 0 && (*service)->cache() && !(*service)->cache()->invalidate())
         err() << "Redis could not be told about the new messages; cached searches may be stale for up to an hour."
               << Qt::endl;

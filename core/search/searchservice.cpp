@@ -68,13 +68,46 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
             return *lookup.page;
         }
     }
+    // Misses of the same page at the same moment (right after an import
+    // made every cached page stale) run one query; the others wait for it.
+    std::shared_ptr<Flight> flight;
+    bool leader = true;
+    if (cacheable && lookup.status == CacheStatus::Miss) {
+        QMutexLocker lock(&m_flightsMutex);
+        flight = m_flights.value(lookup.key);
+        leader = !flight;
+        if (leader) {
+            flight = std::make_shared<Flight>();
+            m_flights.insert(lookup.key, flight);
+        }
+    }
+    if (!leader) {
+        QMutexLocker lock(&flight->mutex);
+        ++m_waiting;
+        while (!flight->result)
+            flight->done.wait(&flight->mutex);
+        --m_waiting;
+        Expected<SearchPage> shared = *flight->result;
+        if (shared)
+            shared->elapsedMs = timer.elapsed();
+        return shared;
+    }
     Expected<SearchPage> page = m_store->search(*valid);
-    if (!page)
-        return page;
-    if (cacheable)
+    if (page && cacheable)
         m_cache->store(lookup, *page);
-    page->cache = lookup.status;
-    page->elapsedMs = timer.elapsed();
+    if (page) {
+        page->cache = lookup.status;
+        page->elapsedMs = timer.elapsed();
+    }
+    if (flight) {
+        {
+            QMutexLocker lock(&flight->mutex);
+            flight->result = page;
+            flight->done.wakeAll();
+        }
+        QMutexLocker lock(&m_flightsMutex);
+        m_flights.remove(lookup.key);
+    }
     return page;
 }
 
@@ -88,6 +121,7 @@ Expected<qint64> SearchService::scan(SearchRequest request, const std::function<
 
 void SearchService::dataChanged() const
 {
+    (void)m_store->optimize(); // before the cache lets every search through to the new rows
     if (m_cache)
         (void)m_cache->invalidate(); // Redis down: nothing is cached either
 }

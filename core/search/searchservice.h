@@ -6,7 +6,13 @@
 #include "model/searchrequest.h"
 #include "store/messagestore.h"
 
+#include <QHash>
+#include <QMutex>
+#include <QWaitCondition>
+
+#include <atomic>
 #include <memory>
+#include <optional>
 
 namespace fdd {
 
@@ -39,9 +45,22 @@ public:
 
     static constexpr int MaxContext = 20;
 
+    // Searches waiting for an identical one already running (tests, diagnostics).
+    int waitingSearches() const { return m_waiting.load(); }
+
 private:
+    struct Flight
+    {
+        QMutex mutex;
+        QWaitCondition done;
+        std::optional<Expected<SearchPage>> result;
+    };
+
     std::shared_ptr<MessageStore> m_store;
     std::shared_ptr<SearchCache> m_cache;
+    mutable QMutex m_flightsMutex;
+    mutable QHash<QByteArray, std::shared_ptr<Flight>> m_flights; // pages being fetched, by cache key
+    mutable std::atomic_int m_waiting{0};
 };
 
 } // namespace fdd

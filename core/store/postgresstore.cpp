@@ -512,6 +512,18 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
     return sql::countByDay(*db, QStringLiteral("discord_chats"), whereFor(request), failureFor(*db));
 }
 
+Expected<void> PostgresStore::optimize()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    // VACUUM skips pages already all-visible: its cost follows the new rows.
+    QSqlQuery q(*db);
+    if (!q.exec(QStringLiteral("VACUUM (ANALYZE) discord_chats")) || !q.exec(QStringLiteral("ANALYZE channels")))
+        return failureFor(*db)(QStringLiteral("update the statistics after the import"), q.lastError().text());
+    return {};
+}
+
 Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();

@@ -29,6 +29,7 @@ public:
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;
     Expected<StoreStats> stats() override;
+    Expected<void> optimize() override;
 
     // The schema version migrate() brings a database to.
     static int schemaVersion();

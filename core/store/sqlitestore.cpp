@@ -401,6 +401,17 @@ Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
     return sql::countByDay(*db, QStringLiteral("messages"), whereFor(request), failureFn());
 }
 
+Expected<void> SqliteStore::optimize()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    QSqlQuery q(*db);
+    if (!q.exec(QStringLiteral("PRAGMA optimize")))
+        return failure(QStringLiteral("update the statistics after the import"), q.lastError().text());
+    return {};
+}
+
 Expected<MessageContext> SqliteStore::context(Snowflake messageId, int before, int after)
 {
     Expected<QSqlDatabase> db = database();

@@ -31,6 +31,7 @@ public:
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;
     Expected<StoreStats> stats() override;
+    Expected<void> optimize() override;
 
     static int schemaVersion();
 

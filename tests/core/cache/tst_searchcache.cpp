@@ -5,11 +5,47 @@
 #include "redisprocess.h"
 #include "testdatabase.h"
 
+#include <QSemaphore>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtConcurrent>
 
 using namespace fdd;
 using fdd::test::fixture;
+
+namespace {
+
+// A store whose searches wait at a gate the test opens, and are counted.
+class GatedStore final : public MessageStore
+{
+public:
+    explicit GatedStore(std::shared_ptr<MessageStore> inner) : m_inner(std::move(inner)) {}
+    QSemaphore gate;
+    std::atomic_int searches{0};
+
+    QString name() const override { return m_inner->name(); }
+    QString location() const override { return m_inner->location() + QStringLiteral("#gated"); }
+    Expected<void> migrate() override { return m_inner->migrate(); }
+    Expected<void> ping() override { return m_inner->ping(); }
+    Expected<std::unique_ptr<IngestSession>> beginIngest() override { return m_inner->beginIngest(); }
+    Expected<SearchPage> search(const SearchRequest &r) override
+    {
+        ++searches;
+        gate.acquire();
+        return m_inner->search(r);
+    }
+    Expected<qint64> scan(const SearchRequest &r, const std::function<bool(const Message &)> &v) override { return m_inner->scan(r, v); }
+    Expected<QList<DayCount>> countByDay(const SearchRequest &r) override { return m_inner->countByDay(r); }
+    Expected<MessageContext> context(Snowflake id, int b, int a) override { return m_inner->context(id, b, a); }
+    Expected<QList<Channel>> channels() override { return m_inner->channels(); }
+    Expected<QList<Guild>> guilds() override { return m_inner->guilds(); }
+    Expected<StoreStats> stats() override { return m_inner->stats(); }
+
+private:
+    std::shared_ptr<MessageStore> m_inner;
+};
+
+} // namespace
 
 // The cache against a real redis-server that this suite starts, stops and
 // restarts itself, on a free loopback port.
@@ -102,6 +138,33 @@ private slots:
         r.text = QStringLiteral("runs");
         r.page = 2;
         QCOMPARE(m_service->search(r)->cache, CacheStatus::Miss);
+    }
+
+    // Right after an import every page is a miss at once: identical misses
+    // run one query, the others wait for its page.
+    void identicalMissesRunOneQuery()
+    {
+        auto gated = std::make_shared<GatedStore>(m_store);
+        SearchService service(gated);
+        service.setCache(std::make_shared<SearchCache>(m_client, *gated));
+        service.dataChanged();
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::FullText;
+        r.text = QStringLiteral("park");
+        QThreadPool pool;
+        pool.setMaxThreadCount(8);
+        QList<QFuture<Expected<SearchPage>>> answers;
+        for (int i = 0; i < 8; ++i)
+            answers.append(QtConcurrent::run(&pool, [&service, r] { return service.search(r); }));
+        QTRY_COMPARE(gated->searches.load(), 1);         // one went to the store
+        QTRY_COMPARE(service.waitingSearches(), 7);       // seven wait for it
+        gated->gate.release(8);
+        for (QFuture<Expected<SearchPage>> &a : answers) {
+            const Expected<SearchPage> page = a.result();
+            QVERIFY(page);
+            QCOMPARE(page->totalCount, 1);
+        }
+        QCOMPARE(gated->searches.load(), 1);
     }
 
     void archivesDoNotShareEachOthersPages()
