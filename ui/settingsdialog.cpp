@@ -134,11 +134,18 @@ AppSettings SettingsDialog::settings() const
     return s;
 }
 
+void SettingsDialog::check(QLabel *result, std::function<Expected<QString>()> work)
+{
+    result->setText(tr("Connecting…"));
+    QtConcurrent::run(m_pool, std::move(work)).then(this, [result](const Expected<QString> &r) {
+        result->setText(r ? *r : r.error().message);
+    });
+}
+
 void SettingsDialog::testDatabase()
 {
-    m_databaseResult->setText(tr("Connecting…"));
     const QString text = m_database->text().trimmed();
-    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+    check(m_databaseResult, [text]() -> Expected<QString> {
         Expected<DatabaseUrl> url = text.isEmpty() ? Expected<DatabaseUrl>(defaultDatabaseUrl()) : DatabaseUrl::parse(text);
         if (!url)
             return url.error();
@@ -149,7 +156,7 @@ void SettingsDialog::testDatabase()
         if (!stats)
             return stats.error();
         return QObject::tr("Connected: %1 messages in %2 channels.").arg(stats->messages).arg(stats->channels);
-    }).then(this, [this](const Expected<QString> &r) { m_databaseResult->setText(r ? *r : r.error().message); });
+    });
 }
 
 void SettingsDialog::testElastic()
@@ -159,8 +166,7 @@ void SettingsDialog::testElastic()
         m_elasticResult->setText(tr("No Elasticsearch configured."));
         return;
     }
-    m_elasticResult->setText(tr("Connecting…"));
-    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+    check(m_elasticResult, [text]() -> Expected<QString> {
         Expected<ElasticConfig> config = ElasticConfig::parse(text);
         if (!config)
             return config.error();
@@ -168,7 +174,7 @@ void SettingsDialog::testElastic()
         if (Expected<void> up = store.ping(); !up)
             return up.error();
         return QObject::tr("Connected: the cluster is up.");
-    }).then(this, [this](const Expected<QString> &r) { m_elasticResult->setText(r ? *r : r.error().message); });
+    });
 }
 
 void SettingsDialog::testRedis()
@@ -178,8 +184,7 @@ void SettingsDialog::testRedis()
         m_redisResult->setText(tr("No cache configured: searches go straight to the archive."));
         return;
     }
-    m_redisResult->setText(tr("Connecting…"));
-    QtConcurrent::run(m_pool, [text]() -> Expected<QString> {
+    check(m_redisResult, [text]() -> Expected<QString> {
         Expected<RedisUrl> url = RedisUrl::parse(text);
         if (!url)
             return url.error();
@@ -187,7 +192,7 @@ void SettingsDialog::testRedis()
         if (Expected<void> pong = client.ping(); !pong)
             return pong.error();
         return QObject::tr("Connected: Redis answers.");
-    }).then(this, [this](const Expected<QString> &r) { m_redisResult->setText(r ? *r : r.error().message); });
+    });
 }
 
 } // namespace fdd

@@ -1,8 +1,11 @@
 #pragma once
 
 #include "appsettings.h"
+#include "model/expected.h"
 
 #include <QDialog>
+
+#include <functional>
 
 class QCheckBox;
 class QLabel;
@@ -23,6 +26,8 @@ public:
     AppSettings settings() const;
 
 private:
+    // Runs a connection check off the GUI thread; its sentence goes to `result`.
+    void check(QLabel *result, std::function<Expected<QString>()> work);
     void testDatabase();
     void testRedis();
     void testElastic();

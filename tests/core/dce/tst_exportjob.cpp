@@ -1,6 +1,7 @@
 #include "dce/dceprocess.h"
 #include "dce/exportjob.h"
 #include "dceworld.h"
+#include "logcapture.h"
 #include "store/sqlitestore.h"
 
 #include <QDir>
@@ -21,15 +22,6 @@ constexpr Snowflake guildId = 900100200300400500;
 constexpr Snowflake generalId = 100100200300400501;
 constexpr Snowflake lockedId = 100100200300400502;
 constexpr Snowflake randomId = 100100200300400503;
-
-QStringList logged;
-QtMessageHandler previousHandler = nullptr;
-
-void captureMessages(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    logged.append(message);
-    previousHandler(type, context, message);
-}
 
 // The children of this process right now, as /proc shows them: pid, command line, environment.
 struct Child
@@ -101,8 +93,7 @@ private slots:
         QVERIFY(m_tmp.isValid());
         QDir().mkpath(m_tmp.filePath(QStringLiteral("tmp")));
         qputenv("TMPDIR", m_tmp.filePath(QStringLiteral("tmp")).toLocal8Bit());
-        QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=true\nfdd.*.info=true"));
-        previousHandler = qInstallMessageHandler(captureMessages);
+        test::LogCapture::install();
     }
 
     void init()
@@ -470,8 +461,9 @@ private slots:
     void tokenIsNeverLogged()
     {
         // Every test above ran with fdd.* logging at debug level.
-        for (const QString &line : std::as_const(logged))
-            QVERIFY2(!line.contains(QLatin1String(DceWorld::token)), qPrintable(line));
+        QVERIFY(!test::LogCapture::lines().isEmpty());
+        const QString leak = test::LogCapture::lineContaining(QLatin1String(DceWorld::token));
+        QVERIFY2(leak.isEmpty(), qPrintable(leak));
     }
 };
 

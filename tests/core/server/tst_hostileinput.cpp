@@ -1,6 +1,7 @@
 #include "dce/importer.h"
 #include "server/restserverpool.h"
 #include "store/sqlitestore.h"
+#include "logcapture.h"
 #include "testdatabase.h"
 
 #include <QJsonDocument>
@@ -21,15 +22,6 @@ struct Raw
 };
 
 const QByteArray apiKey = "k3y-that-must-never-leak-0123456789";
-QStringList logged;
-QtMessageHandler previousHandler = nullptr;
-
-void capture(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
-    logged.append(message);
-    previousHandler(type, context, message);
-}
-
 } // namespace
 
 // Every endpoint, sent what an attacker or a broken client sends: always a
@@ -90,8 +82,7 @@ class TestHostileInput : public QObject
 private slots:
     void initTestCase()
     {
-        QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=true\nfdd.*.info=true"));
-        previousHandler = qInstallMessageHandler(capture);
+        test::LogCapture::install();
         m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("archive.db")));
         QVERIFY(m_store->migrate());
         Importer importer(*m_store);
@@ -201,9 +192,9 @@ private slots:
 
     void keysAreNeverLogged()
     {
-        QVERIFY(!logged.isEmpty());
-        for (const QString &line : std::as_const(logged))
-            QVERIFY2(!line.contains(QString::fromLatin1(apiKey)), qPrintable(line));
+        QVERIFY(!test::LogCapture::lines().isEmpty());
+        const QString leak = test::LogCapture::lineContaining(QString::fromLatin1(apiKey));
+        QVERIFY2(leak.isEmpty(), qPrintable(leak));
     }
 };
 
