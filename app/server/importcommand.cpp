@@ -94,7 +94,8 @@ int runImport(const QStringList &arguments)
     });
     if (inserted > 0)
         (void)(*service)->store().optimize();
-    if (inserted > 0 && (*service)->cache() && !(*service)->cache()->invalidate())
+    if (inserted > 0 && (*service)->cache()
+        && !(*service)->cache()->invalidate([&service](const SearchRequest &r) { return (*service)->store().search(r); }))
         err() << "Redis could not be told about the new messages; cached searches may be stale for up to an hour."
               << Qt::endl;
     const QLocale c = QLocale::c();

@@ -173,6 +173,26 @@ Expected<qint64> RedisClient::incr(const QByteArray &key)
     return qint64((*r)->integer);
 }
 
+Expected<void> RedisClient::addToSet(const QByteArray &key, const QByteArray &member, int ttlSeconds)
+{
+    Expected<Reply> r = command("SADD %b %b", key.constData(), size_t(key.size()), member.constData(), size_t(member.size()));
+    if (!r)
+        return r.error();
+    return expire(key, ttlSeconds);
+}
+
+Expected<QList<QByteArray>> RedisClient::setMembers(const QByteArray &key, int count)
+{
+    Expected<Reply> r = command("SRANDMEMBER %b %d", key.constData(), size_t(key.size()), count);
+    if (!r)
+        return r.error();
+    QList<QByteArray> members;
+    if ((*r)->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < (*r)->elements; ++i)
+            members.append(QByteArray((*r)->element[i]->str, qsizetype((*r)->element[i]->len)));
+    return members;
+}
+
 Expected<void> RedisClient::expire(const QByteArray &key, int seconds)
 {
     Expected<Reply> r = command("EXPIRE %b %d", key.constData(), size_t(key.size()), seconds);

@@ -52,6 +52,10 @@ public:
     Expected<void> setEx(const QByteArray &key, const QByteArray &value, int ttlSeconds);
     Expected<qint64> incr(const QByteArray &key);
     Expected<void> expire(const QByteArray &key, int seconds);
+    // SADD then EXPIRE: a set that lives as long as the pages it lists.
+    Expected<void> addToSet(const QByteArray &key, const QByteArray &member, int ttlSeconds);
+    // Up to `count` members of a set (SRANDMEMBER).
+    Expected<QList<QByteArray>> setMembers(const QByteArray &key, int count);
     Expected<void> ping();
 
     const RedisUrl &url() const { return m_url; }

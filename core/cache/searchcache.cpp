@@ -28,15 +28,52 @@ QByteArray SearchCache::requestHash(const SearchRequest &r)
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(40);
 }
 
+QByteArray SearchCache::suffixFor(const SearchRequest &request) const
+{
+    return ':' + m_store + ':' + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
+}
+
+QByteArray SearchCache::recentKey(const QByteArray &generation) const
+{
+    return QByteArrayLiteral("fdd:v1:") + generation + ':' + m_store + QByteArrayLiteral(":asked");
+}
+
+QByteArray SearchCache::encodeRequest(const SearchRequest &r)
+{
+    QByteArray bytes;
+    QDataStream s(&bytes, QIODevice::WriteOnly);
+    s << quint8(1) << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId)
+      << r.page << r.pageSize << int(r.sort);
+    return bytes;
+}
+
+std::optional<SearchRequest> SearchCache::decodeRequest(const QByteArray &bytes)
+{
+    QDataStream s(bytes);
+    quint8 version = 0;
+    int kind = 0, sort = 0;
+    quint64 channel = 0, author = 0;
+    SearchRequest r;
+    s >> version >> kind >> r.text >> r.startDate >> r.endDate >> channel >> author >> r.page >> r.pageSize >> sort;
+    if (s.status() != QDataStream::Ok || version != 1 || kind < 0 || kind > int(SearchRequest::Kind::All))
+        return std::nullopt;
+    r.kind = SearchRequest::Kind(kind);
+    r.sort = SearchRequest::Sort(sort);
+    r.channelId = channel;
+    r.authorId = author;
+    return r;
+}
+
 SearchCache::Lookup SearchCache::lookup(const SearchRequest &request) const
 {
-    const QByteArray suffix = ':' + m_store + ':' + SearchRequest::kindName(request.kind).toUtf8() + ':' + requestHash(request);
+    const QByteArray suffix = suffixFor(request);
     Expected<RedisClient::Versioned> cached = m_redis->getVersioned(m_generationKey, QByteArrayLiteral("fdd:v1:"), suffix);
     if (!cached)
         return {}; // Off: the store answers
     Lookup out;
     out.status = CacheStatus::Miss;
     out.key = QByteArrayLiteral("fdd:v1:") + cached->generation + suffix;
+    out.generation = cached->generation;
     if (cached->value) {
         out.page = decode(*cached->value);
         if (out.page)
@@ -53,8 +90,36 @@ void SearchCache::store(const Lookup &lookup, const SearchPage &page) const
     (void)m_redis->setEx(lookup.key, encode(page), ttl); // a failed write only costs a later miss
 }
 
-Expected<qint64> SearchCache::invalidate() const
+void SearchCache::store(const Lookup &lookup, const SearchPage &page, const SearchRequest &request) const
 {
+    store(lookup, page);
+    if (lookup.status == CacheStatus::Miss)
+        (void)m_redis->addToSet(recentKey(lookup.generation), encodeRequest(request), m_options.ttlSeconds);
+}
+
+Expected<qint64> SearchCache::invalidate(const Compute &compute) const
+{
+    if (compute) {
+        Expected<std::optional<QByteArray>> current = m_redis->get(m_generationKey);
+        if (!current)
+            return current.error();
+        const QByteArray generation = current->value_or(QByteArrayLiteral("0"));
+        const QByteArray next = QByteArray::number(generation.toLongLong() + 1);
+        Expected<QList<QByteArray>> asked = m_redis->setMembers(recentKey(generation), 200);
+        for (const QByteArray &bytes : asked ? *asked : QList<QByteArray>()) {
+            const std::optional<SearchRequest> request = decodeRequest(bytes);
+            if (!request)
+                continue;
+            Expected<SearchPage> page = compute(*request);
+            if (!page)
+                continue;
+            page->cache = CacheStatus::Off;
+            const int ttl = page->totalCount == 0 ? m_options.emptyTtlSeconds : m_options.ttlSeconds;
+            // Nobody reads the next generation's keys before the INCR below.
+            (void)m_redis->setEx(QByteArrayLiteral("fdd:v1:") + next + suffixFor(*request), encode(*page), ttl);
+            (void)m_redis->addToSet(recentKey(next), bytes, m_options.ttlSeconds);
+        }
+    }
     return m_redis->incr(m_generationKey);
 }
 

@@ -5,6 +5,7 @@
 #include "redisclient.h"
 #include "store/messagestore.h"
 
+#include <functional>
 #include <memory>
 
 namespace fdd {
@@ -29,6 +30,7 @@ public:
         CacheStatus status = CacheStatus::Off;
         std::optional<SearchPage> page; // on a hit
         QByteArray key;                 // where a miss should be stored
+        QByteArray generation;          // of that key
     };
 
     SearchCache(std::shared_ptr<RedisClient> redis, const MessageStore &store, Options options);
@@ -38,9 +40,19 @@ public:
     }
 
     Lookup lookup(const SearchRequest &request) const;
+    // Stores a missed page, and remembers its request as one this generation
+    // was asked for (refreshed ahead by invalidate()).
+    void store(const Lookup &lookup, const SearchPage &page, const SearchRequest &request) const;
     void store(const Lookup &lookup, const SearchPage &page) const;
-    // Makes every cached page stale; called after each import.
-    Expected<qint64> invalidate() const;
+    // Makes every cached page stale; called after each import. With
+    // `compute`, the pages the current generation was asked for (up to 200)
+    // are first computed again for the next generation, so the searches that
+    // follow an import find them instead of all missing at once.
+    using Compute = std::function<Expected<SearchPage>(const SearchRequest &)>;
+    Expected<qint64> invalidate(const Compute &compute = {}) const;
+
+    static QByteArray encodeRequest(const SearchRequest &request);
+    static std::optional<SearchRequest> decodeRequest(const QByteArray &bytes);
 
     const std::shared_ptr<RedisClient> &redis() const { return m_redis; }
 
@@ -52,6 +64,9 @@ private:
     std::shared_ptr<RedisClient> m_redis;
     QByteArray m_store;         // "<kind>-<hash of location>"
     QByteArray m_generationKey; // fdd:v1:generation:<store>
+    QByteArray suffixFor(const SearchRequest &request) const;
+    QByteArray recentKey(const QByteArray &generation) const;
+
     Options m_options;
 };
 

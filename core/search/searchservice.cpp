@@ -94,7 +94,7 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
     }
     Expected<SearchPage> page = m_store->search(*valid);
     if (page && cacheable)
-        m_cache->store(lookup, *page);
+        m_cache->store(lookup, *page, *valid);
     if (page) {
         page->cache = lookup.status;
         page->elapsedMs = timer.elapsed();
@@ -122,8 +122,12 @@ Expected<qint64> SearchService::scan(SearchRequest request, const std::function<
 void SearchService::dataChanged() const
 {
     (void)m_store->optimize(); // before the cache lets every search through to the new rows
-    if (m_cache)
-        (void)m_cache->invalidate(); // Redis down: nothing is cached either
+    if (m_cache) {
+        // The pages asked for lately are computed again first: after the
+        // import, searches find them instead of all missing at once.
+        // Redis down: nothing is cached either.
+        (void)m_cache->invalidate([this](const SearchRequest &r) { return m_store->search(r); });
+    }
 }
 
 Expected<QList<DayCount>> SearchService::countByDay(SearchRequest request) const
