@@ -1,7 +1,6 @@
 #include "archive.h"
 
 #include "store/databaseurl.h"
-#include "store/elasticstore.h"
 #include "store/storefactory.h"
 
 #include <QDir>
@@ -28,13 +27,7 @@ QFuture<Expected<std::shared_ptr<SearchService>>> Archive::openUrl(const QString
     return QtConcurrent::run(pool, [databaseUrl, redisUrl, cacheTtlSeconds, elasticUrl]() -> Expected<std::shared_ptr<SearchService>> {
         Expected<std::shared_ptr<MessageStore>> store = std::shared_ptr<MessageStore>();
         if (!elasticUrl.trimmed().isEmpty()) {
-            Expected<ElasticConfig> config = ElasticConfig::parse(elasticUrl);
-            if (!config)
-                return config.error();
-            auto es = std::make_shared<ElasticStore>(*config);
-            if (Expected<void> migrated = es->migrate(); !migrated)
-                return migrated.error();
-            store = std::shared_ptr<MessageStore>(es);
+            store = openElasticStore(elasticUrl);
         } else {
             Expected<DatabaseUrl> url = databaseUrl.trimmed().isEmpty() ? Expected<DatabaseUrl>(defaultDatabaseUrl())
                                                                         : DatabaseUrl::parse(databaseUrl.trimmed());

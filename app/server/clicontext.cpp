@@ -1,7 +1,6 @@
 #include "clicontext.h"
 
 #include "store/databaseurl.h"
-#include "store/elasticstore.h"
 #include "store/storefactory.h"
 
 #include <QCoreApplication>
@@ -100,13 +99,7 @@ Expected<std::shared_ptr<MessageStore>> elasticStoreFrom(const QCommandLineParse
         address = qEnvironmentVariable("FDD_ELASTIC_URL");
     if (address.isEmpty())
         return std::shared_ptr<MessageStore>();
-    Expected<ElasticConfig> config = ElasticConfig::parse(address);
-    if (!config)
-        return config.error();
-    auto store = std::make_shared<ElasticStore>(*config);
-    if (Expected<void> migrated = store->migrate(); !migrated)
-        return migrated.error();
-    return std::shared_ptr<MessageStore>(store);
+    return openElasticStore(address);
 }
 
 Expected<std::shared_ptr<SearchService>> serviceFrom(const QCommandLineParser &parser)

@@ -64,6 +64,12 @@ QHttpServerResponse errorResponse(const Error &error)
                 Status::InternalServerError);
 }
 
+// The /api/es/ endpoints of a server with no cluster.
+QHttpServerResponse elasticMissing()
+{
+    return json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}}, Status::ServiceUnavailable);
+}
+
 QByteArray methodName(QHttpServerRequest::Method method)
 {
     switch (method) {
@@ -135,8 +141,7 @@ RestServer::RestServer(Options options, QObject *parent)
         m_http.route(path, get, [this, kind](const QHttpServerRequest &r) {
             return handle(r, Access::Key, [this, kind](const QUrlQuery &q, const QString &p, const QElapsedTimer &t) {
                 if (!m_options.elastic)
-                    return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
-                                      Status::ServiceUnavailable), t);
+                    return timed(elasticMissing(), t);
                 return search(q, p, t, kind, *m_options.elastic);
             });
         });
@@ -152,8 +157,7 @@ RestServer::RestServer(Options options, QObject *parent)
     m_http.route(QStringLiteral("/api/es/chats/export/<arg>"), post, [this](const QString &channel, const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this, channel, &r](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
             if (!m_options.elastic)
-                return timed(json({{QStringLiteral("detail"), QStringLiteral("Elasticsearch is not configured.")}},
-                                  Status::ServiceUnavailable), t);
+                return timed(elasticMissing(), t);
             return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t, *m_options.elastic);
         });
     });

@@ -1,5 +1,6 @@
 #include "storefactory.h"
 
+#include "elasticstore.h"
 #include "postgresstore.h"
 #include "sqlitestore.h"
 
@@ -19,6 +20,17 @@ Expected<std::shared_ptr<MessageStore>> openStore(const DatabaseUrl &url)
     if (Expected<void> migrated = store->migrate(); !migrated)
         return migrated.error();
     return store;
+}
+
+Expected<std::shared_ptr<MessageStore>> openElasticStore(const QString &address)
+{
+    Expected<ElasticConfig> config = ElasticConfig::parse(address);
+    if (!config)
+        return config.error();
+    auto store = std::make_shared<ElasticStore>(*config);
+    if (Expected<void> migrated = store->migrate(); !migrated)
+        return migrated.error();
+    return std::shared_ptr<MessageStore>(store);
 }
 
 DatabaseUrl defaultDatabaseUrl()
