@@ -1,6 +1,7 @@
 #include "exportcommand.h"
 
 #include "clicontext.h"
+#include "dce/dcetime.h"
 #include "dce/exportjob.h"
 #include "secrets/tokenkeychain.h"
 
@@ -74,9 +75,8 @@ Expected<QList<Snowflake>> ids(const QStringList &texts, const QString &what)
 {
     QList<Snowflake> result;
     for (const QString &t : texts) {
-        bool ok = false;
-        const Snowflake id = t.size() <= 20 ? t.toULongLong(&ok) : 0;
-        if (!ok || id == 0)
+        const Snowflake id = dcetime::parseSnowflake(t).value_or(0);
+        if (id == 0)
             return Error::badInput(QStringLiteral("\"%1\" is not a %2 id: Discord ids are numbers such as "
                                                   "1070040462135873587.").arg(t, what));
         result.append(id);

@@ -131,6 +131,12 @@ std::optional<Snowflake> parseSnowflake(std::string_view s)
     return value;
 }
 
+std::optional<Snowflake> parseSnowflake(const QString &text)
+{
+    const QByteArray latin1 = text.toLatin1(); // anything not Latin-1 becomes '?', which no id has
+    return parseSnowflake(std::string_view(latin1.constData(), size_t(latin1.size())));
+}
+
 void appendIsoDate(std::string &out, qint64 ms)
 {
     qint64 days = ms / 86400000;

@@ -2,6 +2,8 @@
 
 #include "model/message.h"
 
+#include <QString>
+
 #include <optional>
 #include <string_view>
 
@@ -17,6 +19,8 @@ std::optional<qint64> parseIsoMs(std::string_view text);
 // Ids above 2^63-1 are refused: Discord's will not reach it before 2084, and
 // every store keeps them as signed 64-bit integers.
 std::optional<Snowflake> parseSnowflake(std::string_view text);
+// The same, for ids users type (command lines, forms, URLs).
+std::optional<Snowflake> parseSnowflake(const QString &text);
 
 // Appends "YYYY-MM-DD HH:MM:SS.mmm+00" for a UTC millisecond timestamp.
 void appendIsoUtc(std::string &out, qint64 ms);

@@ -1,6 +1,7 @@
 #include "restserver.h"
 
 #include "apiparams.h"
+#include "dce/dcetime.h"
 #include "dce/exportjob.h"
 #include "openapi.h"
 #include "search/messagejson.h"
@@ -348,9 +349,8 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
 {
     if (token.trimmed().isEmpty())
         return timed(json({{QStringLiteral("detail"), QStringLiteral("Missing Discord token.")}}, Status::BadRequest), timer);
-    bool ok = false;
-    const Snowflake channel = channelId.size() <= 20 ? channelId.toULongLong(&ok) : 0;
-    if (!ok || channel == 0)
+    const Snowflake channel = dcetime::parseSnowflake(channelId).value_or(0);
+    if (channel == 0)
         return timed(errorResponse(Error::badInput(QStringLiteral("channel_id must be a Discord channel id (digits)."))), timer);
     ExportPlan plan;
     plan.channels = {channel};
