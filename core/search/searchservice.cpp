@@ -25,6 +25,8 @@ Expected<SearchRequest> SearchService::validate(SearchRequest r)
         if (r.text.isEmpty())
             return Error::badInput(QStringLiteral("The search term is empty: enter 1 to %1 characters.")
                                        .arg(SearchRequest::MaxTermLength));
+        if (r.text.contains(QChar(0)))
+            return Error::badInput(QStringLiteral("The search term contains a NUL character, which no message can hold: remove it."));
         const qsizetype length = r.text.toUcs4().size();
         if (length > SearchRequest::MaxTermLength)
             return Error::badInput(QStringLiteral("The search term is %1 characters long; the limit is %2.")

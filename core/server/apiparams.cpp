@@ -25,6 +25,25 @@ Expected<int> intParam(const QUrlQuery &q, const QString &name, int fallback)
 
 } // namespace
 
+QUrlQuery formQuery(const QUrl &url)
+{
+    // Encoded, a "+" is one the client wrote as such: a space. Its own %2B
+    // stays encoded until the value is decoded.
+    QString query = url.query(QUrl::FullyEncoded);
+    query.replace(QLatin1Char('+'), QLatin1String("%20"));
+    return QUrlQuery(query);
+}
+
+Expected<void> refuseNul(const QUrlQuery &query)
+{
+    const QChar nul(0);
+    for (const auto &[name, text] : query.queryItems(QUrl::FullyDecoded))
+        if (name.contains(nul) || text.contains(nul))
+            return Error::badInput(QStringLiteral("The parameter ") + (name.contains(nul) ? QStringLiteral("name") : name.left(40))
+                                   + QStringLiteral(" contains a NUL character (%00), which no message can hold: remove it."));
+    return {};
+}
+
 Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kind kind, const QString &termName)
 {
     SearchRequest r;

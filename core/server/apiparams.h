@@ -7,6 +7,16 @@
 
 namespace fdd::api {
 
+// A request's query read as application/x-www-form-urlencoded, as HTML forms,
+// Python's urlencode and the browser's URLSearchParams write it: "+" is a
+// space, and a literal plus arrives as %2B.
+QUrlQuery formQuery(const QUrl &url);
+
+// No parameter may hold a NUL character: no store can keep one in text, and
+// PostgreSQL's driver would cut the statement short at it. A 400 sentence
+// naming the parameter.
+Expected<void> refuseNul(const QUrlQuery &query);
+
 // The query parameters of API.md turned into a validated SearchRequest:
 // search_term (or keyword), start_date, end_date, page, page_size (or size).
 // Every error is a 400 sentence naming the parameter.

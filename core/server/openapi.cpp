@@ -36,7 +36,7 @@ QJsonObject responses(const char *okSchema)
     return {{QStringLiteral("200"), jsonResponse("Success (an empty list with detail \"No messages found\" when nothing matches)", okSchema)},
             {QStringLiteral("400"), jsonResponse("Bad input: the detail says which parameter and why", "Error")},
             {QStringLiteral("401"), jsonResponse("Missing or wrong X-Api-Key", "Error")},
-            {QStringLiteral("503"), jsonResponse("The store is unreachable", "Error")},
+            {QStringLiteral("503"), jsonResponse("The store is unreachable: which part is down and a request id; the reason is in the log under that id", "Error")},
             {QStringLiteral("500"), jsonResponse("A fault, logged under the request id in the body", "Error")}};
 }
 
@@ -150,7 +150,7 @@ QJsonObject document()
         {QStringLiteral("/api/es/chats/search/by-date"), get("Elasticsearch range on message_date (503 until Elasticsearch is configured)", concat(dates, paging()), "Page")},
         {QStringLiteral("/api/chats/export/{channel_id}"), exportPost("Export a channel with DiscordChatExporter and import it into the SQL store")},
         {QStringLiteral("/api/es/chats/export/{channel_id}"), exportPost("Export a channel into Elasticsearch (503 until Elasticsearch is configured)")},
-        {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable", {}, "Health")},
+        {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable. Why a part is down (its address) only with a valid X-Api-Key, where the server has one", {}, "Health")},
         {QStringLiteral("/api/openapi.json"), get("This description", {}, "Health")},
     };
     return {

@@ -42,7 +42,23 @@ QHttpServerResponse json(const QJsonObject &body, Status status)
     return r;
 }
 
-QHttpServerResponse errorResponse(const Error &error)
+// What a client is told when something behind the server is down: which part
+// of the service, never where it runs.
+enum class Subject { Archive, Elasticsearch, Export };
+
+QString unavailableSentence(Subject subject)
+{
+    switch (subject) {
+    case Subject::Archive: return QStringLiteral("The archive is unavailable right now: try again in a moment.");
+    case Subject::Elasticsearch: return QStringLiteral("Elasticsearch is unavailable right now: try again in a moment.");
+    case Subject::Export:
+        return QStringLiteral("The export could not run: DiscordChatExporter, Discord or the archive is unavailable to this "
+                              "server right now.");
+    }
+    return {};
+}
+
+QHttpServerResponse errorResponse(const Error &error, Subject subject = Subject::Archive)
 {
     switch (error.kind) {
     case Error::Kind::BadInput:
@@ -50,17 +66,22 @@ QHttpServerResponse errorResponse(const Error &error)
     case Error::Kind::NotFound:
         return json({{QStringLiteral("detail"), error.message}}, Status::NotFound);
     case Error::Kind::Unavailable:
-        return json({{QStringLiteral("detail"), error.message}}, Status::ServiceUnavailable);
     case Error::Kind::Cancelled:
     case Error::Kind::Internal:
         break;
     }
-    // The real sentence may hold SQL or server details: it goes to the log
-    // under a request id, and the client gets the id.
+    // The real sentence names hosts, ports, users, paths or SQL: it goes to
+    // the log under a request id, and the client gets the id.
     const QByteArray id = nextRequestId();
+    const QString quoted = QStringLiteral(" Quote request id %1 when reporting it.").arg(QString::fromLatin1(id));
+    if (error.kind == Error::Kind::Unavailable) {
+        qCWarning(lcRest).noquote() << "request" << id << "unavailable:" << error.message;
+        return json({{QStringLiteral("detail"), unavailableSentence(subject) + quoted},
+                     {QStringLiteral("request_id"), QString::fromLatin1(id)}},
+                    Status::ServiceUnavailable);
+    }
     qCWarning(lcRest).noquote() << "request" << id << "failed:" << error.message;
-    return json({{QStringLiteral("detail"), QStringLiteral("An internal error occurred; quote request id %1 when reporting it.")
-                                                .arg(QString::fromLatin1(id))},
+    return json({{QStringLiteral("detail"), QStringLiteral("An internal error occurred.") + quoted},
                  {QStringLiteral("request_id"), QString::fromLatin1(id)}},
                 Status::InternalServerError);
 }
@@ -163,7 +184,13 @@ RestServer::RestServer(Options options, QObject *parent)
         });
     });
     m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &r) {
-        return handle(r, Access::Public, [this](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return health(t); });
+        return handle(r, Access::Public, [this, &r](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+            // Why a server is down names hosts and ports: only for whoever
+            // holds the API key, where one is set (and always in the log).
+            const bool details = !m_options.apiKey.isEmpty()
+                                 && constantTimeEquals(r.value(QByteArrayLiteral("X-Api-Key")), m_options.apiKey);
+            return health(t, details);
+        });
     });
     m_http.route(QStringLiteral("/api/openapi.json"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Public, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
@@ -232,7 +259,10 @@ QHttpServerResponse RestServer::handle(const QHttpServerRequest &request, Access
         r.setHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(admitted.retryAfterSeconds));
         return r;
     }
-    return work(request.query(), request.url().path(), timer);
+    const QUrlQuery query = api::formQuery(request.url());
+    if (Expected<void> clean = api::refuseNul(query); !clean)
+        return timed(errorResponse(clean.error()), timer);
+    return work(query, request.url().path(), timer);
 }
 
 QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
@@ -247,16 +277,17 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     if (!context)
         return timed(errorResponse(context.error()), timer);
 
+    const Subject subject = elastic ? Subject::Elasticsearch : Subject::Archive;
     Expected<SearchPage> page = service.search(*request);
     if (!page)
-        return timed(errorResponse(page.error()), timer);
+        return timed(errorResponse(page.error(), subject), timer);
     QJsonObject body = messagejson::page(*page);
     if (contextSearch && *context > 0) {
         QJsonArray withContext;
         for (const Message &m : std::as_const(page->messages)) {
             Expected<MessageContext> c = service.context(m.id, *context, *context);
             if (!c)
-                return timed(errorResponse(c.error()), timer);
+                return timed(errorResponse(c.error(), subject), timer);
             QJsonObject o = messagejson::message(m);
             o.insert(QStringLiteral("before"), messagejson::messages(c->before));
             o.insert(QStringLiteral("after"), messagejson::messages(c->after));
@@ -297,28 +328,32 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
     return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer);
 }
 
-QHttpServerResponse RestServer::health(const QElapsedTimer &timer) const
+QHttpServerResponse RestServer::health(const QElapsedTimer &timer, bool details) const
 {
     MessageStore &store = m_options.service->store();
     // A ping, not statistics: health is polled often and must stay cheap.
     QJsonObject storeStatus{{QStringLiteral("name"), store.name()}};
     const Expected<void> stats = store.ping();
     storeStatus.insert(QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable"));
-    if (!stats)
-        storeStatus.insert(QStringLiteral("detail"), stats.error().message);
+    const auto describe = [details](QJsonObject &status, const Expected<void> &up, const char *what) {
+        if (up)
+            return;
+        qCWarning(lcRest).noquote() << what << "unavailable:" << up.error().message;
+        if (details)
+            status.insert(QStringLiteral("detail"), up.error().message);
+    };
+    describe(storeStatus, stats, "health: the archive is");
     QJsonObject cache{{QStringLiteral("status"), QStringLiteral("off")}};
     if (m_options.redis) {
         const Expected<void> pong = m_options.redis->ping();
         cache.insert(QStringLiteral("status"), pong ? QStringLiteral("ok") : QStringLiteral("unavailable"));
-        if (!pong)
-            cache.insert(QStringLiteral("detail"), pong.error().message);
+        describe(cache, pong, "health: Redis is");
     }
     QJsonObject elastic{{QStringLiteral("status"), QStringLiteral("off")}};
     if (m_options.elastic) {
         const Expected<void> up = m_options.elastic->store().ping();
         elastic.insert(QStringLiteral("status"), up ? QStringLiteral("ok") : QStringLiteral("unavailable"));
-        if (!up)
-            elastic.insert(QStringLiteral("detail"), up.error().message);
+        describe(elastic, up, "health: Elasticsearch is");
     }
     const QJsonObject body{{QStringLiteral("status"), stats ? QStringLiteral("ok") : QStringLiteral("unavailable")},
                            {QStringLiteral("store"), storeStatus},
@@ -366,14 +401,14 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
     if (Expected<void> valid = ExportJob::validate(plan); !valid)
         return timed(errorResponse(valid.error()), timer);
     if (m_options.dce.program.isEmpty())
-        return timed(errorResponse(Error::unavailable(m_options.dceProblem)), timer);
+        return timed(errorResponse(Error::unavailable(m_options.dceProblem), Subject::Export), timer);
 
     ExportJob job(m_options.dce, QString::fromUtf8(token.trimmed()), target.store());
     const QList<ChannelExport> results = job.run(plan);
     qint64 inserted = 0, skipped = 0;
     for (const ChannelExport &r : results) {
         if (r.error)
-            return timed(errorResponse(*r.error), timer);
+            return timed(errorResponse(*r.error, Subject::Export), timer);
         inserted += r.inserted;
         skipped += r.skipped;
     }

@@ -65,7 +65,8 @@ private:
     QHttpServerResponse search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
                                SearchRequest::Kind kind, const SearchService &service) const;
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
-    QHttpServerResponse health(const QElapsedTimer &timer) const;
+    // details: say why a server is down (hosts, ports), for the key's holder.
+    QHttpServerResponse health(const QElapsedTimer &timer, bool details) const;
     QHttpServerResponse exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
                                       const QElapsedTimer &timer, const SearchService &target) const;
 

@@ -1,12 +1,17 @@
 #include "dce/importer.h"
 #include "server/restserverpool.h"
+#include "store/elasticstore.h"
+#include "store/postgresstore.h"
 #include "store/sqlitestore.h"
+#include "elasticprocess.h"
 #include "logcapture.h"
 #include "testdatabase.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QScopeGuard>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,13 +31,19 @@ const QByteArray apiKey = "k3y-that-must-never-leak-0123456789";
 
 // Every endpoint, sent what an attacker or a broken client sends: always a
 // 4xx with a sentence (or a 200 for values that are merely odd), never a 500,
-// never a crash, and the server and the archive are fine afterwards.
+// never a crash, and the server and the archive are fine afterwards. CTest runs
+// it once per store (FDD_STORE=sqlite, postgres, es); with es, the /api/chats/
+// endpoints are served by Elasticsearch too.
 class TestHostileInput : public QObject
 {
     Q_OBJECT
 
     QTemporaryDir m_tmp;
-    std::shared_ptr<SqliteStore> m_store;
+    std::unique_ptr<test::TestDatabase> m_db;
+    std::unique_ptr<test::ElasticProcess> m_elastic;
+    std::shared_ptr<MessageStore> m_store;
+    // What no answer may reveal: where the servers run, who connects, files.
+    QStringList m_internals;
     // Its own threads: the test talks to it with blocking sockets.
     std::unique_ptr<RestServerPool> m_server;
     quint16 m_port = 0;
@@ -80,22 +91,62 @@ class TestHostileInput : public QObject
     }
 
 private slots:
+    // No SQL, no engine's own words, no host, port, user, database or path.
+    void checkNothingInternal(const QByteArray &body)
+    {
+        const QString text = QString::fromUtf8(body);
+        for (const char *internal : {"FROM messages", "messages_fts", "discord_chats", "sqlite", "syntax error", "QSQL",
+                                     "ORDER BY", "ERROR:", "127.0.0.1", "localhost", "postgresql://", "fdd@", "http://"})
+            QVERIFY2(!text.contains(QLatin1String(internal), Qt::CaseInsensitive), qPrintable(text.left(400)));
+        for (const QString &internal : std::as_const(m_internals))
+            QVERIFY2(!text.contains(internal, Qt::CaseInsensitive), qPrintable(text.left(400)));
+    }
+
+    // A server over `service` (and `elastic` for /api/es/) in threads of its own.
+    std::unique_ptr<RestServerPool> serve(std::shared_ptr<SearchService> service, std::shared_ptr<SearchService> elastic,
+                                          std::shared_ptr<RedisClient> redis, quint16 &port)
+    {
+        RestServer::Options o;
+        o.service = std::move(service);
+        o.elastic = std::move(elastic);
+        o.redis = std::move(redis);
+        o.apiKey = apiKey;
+        auto pool = std::make_unique<RestServerPool>(o, 2);
+        const Expected<quint16> bound = pool->listen(QHostAddress::LocalHost, 0);
+        port = bound ? *bound : 0;
+        return pool;
+    }
+
     void initTestCase()
     {
         test::LogCapture::install();
-        m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("archive.db")));
+        const QString kind = qEnvironmentVariable("FDD_STORE", QStringLiteral("sqlite"));
+        m_internals << m_tmp.path();
+        if (kind == QLatin1String("postgres")) {
+            m_db = std::make_unique<test::TestDatabase>(QStringLiteral("hostile"));
+            QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+            m_store = std::make_shared<PostgresStore>(m_db->url());
+            m_internals << m_db->url().database << QStringLiteral(":%1").arg(m_db->url().port);
+        } else if (kind == QLatin1String("sqlite")) {
+            m_store = std::make_shared<SqliteStore>(m_tmp.filePath(QStringLiteral("archive.db")));
+        } else if (kind == QLatin1String("es")) {
+            m_elastic = std::make_unique<test::ElasticProcess>(QStringLiteral("hostile"));
+            QVERIFY2(m_elastic->start(), "the Elasticsearch stand-in did not start");
+            Expected<ElasticConfig> config = ElasticConfig::parse(m_elastic->url());
+            QVERIFY(config);
+            m_store = std::make_shared<ElasticStore>(*config);
+            m_internals << QUrl(m_elastic->url()).host() + QLatin1Char(':') + QString::number(QUrl(m_elastic->url()).port());
+        } else {
+            QFAIL(qPrintable(QStringLiteral("FDD_STORE=%1 is not a store").arg(kind)));
+        }
         QVERIFY(m_store->migrate());
         Importer importer(*m_store);
         for (const char *name : {"modern.json", "legacy.json", "thread.json", "direct-messages.json"})
             QVERIFY(!importer.importFile(test::fixture(QStringLiteral("dce/") + QLatin1String(name))).error);
         m_messages = archived();
-        RestServer::Options o;
-        o.service = std::make_shared<SearchService>(m_store);
-        o.apiKey = apiKey;
-        m_server = std::make_unique<RestServerPool>(o, 2);
-        const Expected<quint16> port = m_server->listen(QHostAddress::LocalHost, 0);
-        QVERIFY(port);
-        m_port = *port;
+        auto service = std::make_shared<SearchService>(m_store);
+        m_server = serve(service, m_elastic ? service : nullptr, nullptr, m_port);
+        QVERIFY(m_port != 0);
     }
 
     void parameters_data()
@@ -150,9 +201,10 @@ private slots:
             const QString detail = body.value(QStringLiteral("detail")).toString();
             QVERIFY2(detail.size() > 10 && detail.endsWith(QLatin1Char('.')), qPrintable(detail));
             // The value may be quoted back; the server's own SQL and errors never are.
-            for (const char *internal : {"FROM messages", "messages_fts", "discord_chats", "sqlite", "syntax error", "QSQL"})
-                QVERIFY2(!detail.contains(QLatin1String(internal), Qt::CaseInsensitive), qPrintable(detail));
+            checkNothingInternal(detail.toUtf8());
         }
+        if (target.contains("%00"))
+            QCOMPARE(r.status, 400); // no store can hold a NUL, and PostgreSQL's driver would cut the statement there
         QVERIFY(!r.body.contains(apiKey));
     }
 
@@ -188,6 +240,87 @@ private slots:
         const Raw r = get("/api/chats/search?search_term=running");
         QCOMPARE(r.status, 200);
         QCOMPARE(QJsonDocument::fromJson(r.body).object().value(QStringLiteral("total_count")).toInt(), 1);
+    }
+
+    // Everything behind the server down at once: the archive's server (or its
+    // file), Elasticsearch and Redis. Clients learn which part is unavailable
+    // and a request id; the log has the why under that id.
+    void outagesRevealNothing()
+    {
+        const auto freePort = [] {
+            QTcpServer probe;
+            probe.listen(QHostAddress::LocalHost, 0);
+            return probe.serverPort(); // closed again: nothing listens there
+        };
+        std::shared_ptr<MessageStore> down;
+        if (m_db) {
+            DatabaseUrl url = m_db->url();
+            url.port = freePort();
+            m_internals << QStringLiteral(":%1").arg(url.port);
+            down = std::make_shared<PostgresStore>(url);
+        } else if (m_elastic) {
+            const quint16 port = freePort();
+            m_internals << QStringLiteral(":%1").arg(port);
+            Expected<ElasticConfig> config = ElasticConfig::parse(QStringLiteral("http://127.0.0.1:%1/gone").arg(port));
+            QVERIFY(config);
+            down = std::make_shared<ElasticStore>(*config);
+        } else {
+            // The archive's folder is a file: the file cannot be opened.
+            QFile blocker(m_tmp.filePath(QStringLiteral("not-a-folder")));
+            QVERIFY(blocker.open(QIODevice::WriteOnly));
+            down = std::make_shared<SqliteStore>(blocker.fileName() + QStringLiteral("/archive.db"));
+        }
+        const quint16 esPort = freePort();
+        Expected<ElasticConfig> esConfig = ElasticConfig::parse(QStringLiteral("http://127.0.0.1:%1/gone").arg(esPort));
+        QVERIFY(esConfig);
+        RedisUrl redisUrl;
+        redisUrl.port = freePort();
+        m_internals << QStringLiteral(":%1").arg(esPort) << QStringLiteral(":%1").arg(redisUrl.port);
+        auto redis = std::make_shared<RedisClient>(redisUrl);
+        auto service = std::make_shared<SearchService>(down);
+        service->setCache(std::make_shared<SearchCache>(redis, *down));
+        quint16 port = 0;
+        auto server = serve(service, std::make_shared<SearchService>(std::make_shared<ElasticStore>(*esConfig)), redis, port);
+        QVERIFY(port != 0);
+        std::swap(port, m_port);
+        const auto restore = qScopeGuard([&] { std::swap(port, m_port); });
+
+        const QList<QByteArray> targets{"/api/chats/search?search_term=park",
+                                        "/api/chats/context-search?search_term=park&context=2",
+                                        "/api/chats/search/all?search_term=park",
+                                        "/api/chats/search/by-date?start_date=2020-01-01&end_date=2030-01-01",
+                                        "/api/es/chats/search?keyword=park",
+                                        "/api/es/chats/search/by-date?start_date=2020-01-01&end_date=2030-01-01"};
+        for (const QByteArray &target : targets) {
+            const Raw r = get(target);
+            QVERIFY2(r.status == 503, qPrintable(QStringLiteral("%1: %2 %3").arg(QString::fromLatin1(target)).arg(r.status).arg(QString::fromUtf8(r.body))));
+            const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+            const QString detail = body.value(QStringLiteral("detail")).toString();
+            QVERIFY2(detail.contains(QLatin1String("unavailable right now")) && detail.endsWith(QLatin1Char('.')), qPrintable(detail));
+            checkNothingInternal(r.body);
+            // The operator finds the reason in the log under the id the client quotes.
+            const QString id = body.value(QStringLiteral("request_id")).toString();
+            QVERIFY(!id.isEmpty() && detail.contains(id));
+            const QString logged = test::LogCapture::lineContaining(id);
+            QVERIFY2(logged.contains(QLatin1String("unavailable:")), qPrintable(logged));
+        }
+        const Raw exported = send("POST /api/chats/export/123 HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + apiKey
+                                  + "\r\nX-Token: t0ken\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        QCOMPARE(exported.status, 503);
+        checkNothingInternal(exported.body);
+
+        // Health says what is down; why (hosts, ports) only to the key's holder.
+        const Raw anonymous = send("GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        QCOMPARE(anonymous.status, 503);
+        const QJsonObject health = QJsonDocument::fromJson(anonymous.body).object();
+        QJsonObject withoutName = health; // the kind of store ("sqlite") is no secret
+        withoutName.remove(QStringLiteral("store"));
+        checkNothingInternal(QJsonDocument(withoutName).toJson());
+        QVERIFY(!health.value(QStringLiteral("store")).toObject().contains(QStringLiteral("detail")));
+        for (const char *part : {"store", "cache", "elasticsearch"})
+            QCOMPARE(health.value(QLatin1String(part)).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("unavailable"));
+        const QJsonObject keyed = QJsonDocument::fromJson(get("/api/health").body).object();
+        QVERIFY(!keyed.value(QStringLiteral("cache")).toObject().value(QStringLiteral("detail")).toString().isEmpty());
     }
 
     void keysAreNeverLogged()

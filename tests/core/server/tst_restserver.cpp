@@ -190,6 +190,52 @@ private slots:
                                         << "The start date 2024-05-01 is after the end date 2024-04-01.";
         QTest::newRow("context 21") << "/api/chats/context-search?search_term=a&context=21" << "context must be between 0 and 20";
         QTest::newRow("all without term") << "/api/chats/search/all" << "search_term is required";
+        // No store can hold a NUL; PostgreSQL's driver would cut its statement at one.
+        QTest::newRow("NUL term") << "/api/chats/search?search_term=%00" << "search_term contains a NUL character (%00)";
+        QTest::newRow("NUL after a word") << "/api/chats/context-search?search_term=pie%00" << "search_term contains a NUL";
+        QTest::newRow("NUL in all") << "/api/chats/search/all?search_term=pie%00" << "search_term contains a NUL";
+        QTest::newRow("NUL in a date") << "/api/chats/search/by-date?start_date=2024-01-01%00&end_date=2024-02-01"
+                                       << "start_date contains a NUL";
+        QTest::newRow("NUL in a name") << "/api/chats/search?search_term=a&pa%00ge=1" << "The parameter name contains a NUL";
+    }
+
+    // Query strings are application/x-www-form-urlencoded: HTML forms,
+    // Python's urlencode and requests, and URLSearchParams send a space as
+    // "+", and a plus as %2B.
+    void formEncoding_data()
+    {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<int>("total");
+        QTest::newRow("plus is a space") << QByteArray("/api/chats/search?search_term=through+the+park") << 1;
+        QTest::newRow("%20 is a space") << QByteArray("/api/chats/search?search_term=through%20the%20park") << 1;
+        QTest::newRow("both spellings") << QByteArray("/api/chats/search?search_term=through+the%20park") << 1;
+        QTest::newRow("%2B is a plus") << QByteArray("/api/chats/search?search_term=through%2Bthe") << 0;
+        QTest::newRow("percent and plus") << QByteArray("/api/chats/search?search_term=100%25+agree") << 1;
+        QTest::newRow("full text") << QByteArray("/api/chats/context-search?search_term=runners+park") << 1;
+        QTest::newRow("plus in a parameter name") << QByteArray("/api/chats/search?search+term=x&search_term=runners+were") << 1;
+        QTest::newRow("plus around a number") << QByteArray("/api/chats/search/by-date?start_date=2024-04-26+&end_date=+2024-04-26&page_size=+2") << 3;
+    }
+
+    void formEncoding()
+    {
+        QFETCH(QByteArray, target);
+        QFETCH(int, total);
+        // fromEncoded: the bytes are sent as written, "+" and %2B alike.
+        const QUrl url = QUrl::fromEncoded("http://127.0.0.1:" + QByteArray::number(m_port) + target);
+        QCOMPARE(url.toEncoded(), "http://127.0.0.1:" + QByteArray::number(m_port) + target);
+        const Answer a = answer(m_nam.get(QNetworkRequest(url)));
+        QVERIFY2(a.status == 200, a.raw.constData());
+        const QJsonObject body = a.body;
+        QCOMPARE(body.value(QStringLiteral("total_count")).toInt(), total);
+    }
+
+    void formEncodingInAll()
+    {
+        // /search/all is unpaged: "count", not "total_count".
+        const Answer a = get(QStringLiteral("/api/chats/search/all?search_term=running+through"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("count")).toInt(), 1);
+        QCOMPARE(get(QStringLiteral("/api/chats/search/all?search_term=running%2Bthrough")).body.value(QStringLiteral("count")).toInt(), 0);
     }
 
     void badInput()

@@ -1,8 +1,12 @@
 #include "dce/importer.h"
+#include "search/searchservice.h"
 #include "store/postgresstore.h"
 #include "exportwriter.h"
 #include "testdatabase.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 
 #include <QSqlDatabase>
@@ -121,6 +125,79 @@ private slots:
         QCOMPARE(again.inserted, 30000);
         QCOMPARE(scalar(inChannel), 30000);
         QCOMPARE(scalar(QStringLiteral("SELECT count(DISTINCT message_id) FROM discord_chats WHERE channel_id = %1").arg(channel)), 30000);
+    }
+
+    // Qt's PostgreSQL driver writes bound values into the statement text
+    // (EXECUTE qpsqlpstmt_N ('…')), escaped by libpq. Whatever a value holds,
+    // it must stay one value: each is archived as a message, then searched for
+    // as a substring (exactly that message) and as full text (no error), and
+    // the table is whole afterwards.
+    void boundValuesKeepTheirMeaning_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::newRow("quote") << QStringLiteral("it's");
+        QTest::newRow("doubled quotes") << QStringLiteral("''");
+        QTest::newRow("backslash") << QStringLiteral("a\\b");
+        QTest::newRow("backslash quote") << QStringLiteral("\\'");
+        QTest::newRow("E string") << QStringLiteral("E'\\x41' || '");
+        QTest::newRow("dollar quoting") << QStringLiteral("$$ $1 $body$ x");
+        QTest::newRow("statement end") << QStringLiteral("'; DROP TABLE discord_chats; --");
+        QTest::newRow("tautology") << QStringLiteral("%' OR '1'='1");
+        QTest::newRow("function call") << QStringLiteral("'||pg_sleep(5)||'");
+        QTest::newRow("placeholders") << QStringLiteral("? :name %s $2");
+        QTest::newRow("comment") << QStringLiteral("/* x */ -- y");
+        QTest::newRow("non-ASCII") << QStringLiteral("\u00e9t\u00e9 \U0001F600 \u202Eevil");
+        QTest::newRow("100 quotes and backslashes") << QStringLiteral("'\\").repeated(50);
+    }
+
+    void boundValuesKeepTheirMeaning()
+    {
+        QFETCH(QString, value);
+        static Snowflake nextId = 1500000000000000000ull;
+        const Snowflake id = ++nextId;
+        constexpr Snowflake channel = 4242424242424242421ull;
+        const QJsonObject message{{QStringLiteral("id"), QString::number(id)},
+                                  {QStringLiteral("type"), QStringLiteral("Default")},
+                                  {QStringLiteral("timestamp"), QStringLiteral("2023-03-03T03:03:03+00:00")},
+                                  {QStringLiteral("content"), QStringLiteral("<<") + value + QStringLiteral(">>")},
+                                  {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("42")},
+                                                                         {QStringLiteral("name"), value.left(32)}}}};
+        const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4242")},
+                                                                      {QStringLiteral("name"), value}}},
+                               {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
+                                                                        {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
+                                                                        {QStringLiteral("name"), value}}},
+                               {QStringLiteral("messages"), QJsonArray{message}}};
+        QTemporaryDir tmp;
+        QFile file(tmp.filePath(QStringLiteral("hostile.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(root).toJson());
+        file.close();
+        const qint64 rows = scalar(QStringLiteral("SELECT count(*) FROM discord_chats"));
+        const FileImport imported = Importer(*m_store).importFile(file.fileName());
+        QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        QCOMPARE(imported.inserted, 1);
+
+        SearchService service(m_store);
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Substring;
+        r.text = value;
+        Expected<SearchPage> page = service.search(r);
+        QVERIFY2(page, page ? "" : qPrintable(page.error().message));
+        QCOMPARE(page->totalCount, 1);
+        QCOMPARE(page->messages.first().id, id);
+        QCOMPARE(page->messages.first().content, QStringLiteral("<<") + value + QStringLiteral(">>"));
+        QCOMPARE(page->messages.first().authorName, value.left(32));
+        r.text = QStringLiteral("<<") + value.left(90) + QStringLiteral(">>").left(value.size() > 90 ? 0 : 2);
+        page = service.search(r);
+        QVERIFY2(page && page->totalCount == 1, page ? "" : qPrintable(page.error().message));
+        r.kind = SearchRequest::Kind::FullText;
+        r.text = value;
+        page = service.search(r);
+        QVERIFY2(page, page ? "" : qPrintable(page.error().message));
+        r.kind = SearchRequest::Kind::All;
+        QVERIFY(service.scan(r, [](const Message &) { return true; }));
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats")), rows + 1);
     }
 
     void unreachableServerIsASentence()
