@@ -78,6 +78,8 @@ int runServe(const QStringList &arguments)
                                                       "Needs --redis."), QStringLiteral("n")},
         {QStringLiteral("export-timeout"), QStringLiteral("Stop an export requested through the API after this many seconds "
                                                           "(default 3600)."), QStringLiteral("seconds")},
+        {QStringLiteral("stop-timeout"), QStringLiteral("On SIGTERM or SIGINT, give the requests being served this many seconds "
+                                                        "to finish (default 10)."), QStringLiteral("seconds")},
     });
     addDatabaseOption(parser);
     addCacheOption(parser);
@@ -137,6 +139,14 @@ int runServe(const QStringList &arguments)
             return report(Error::badInput(QStringLiteral("--export-timeout takes a number of seconds above 0.")));
         options.exportTimeout = std::chrono::seconds(seconds);
     }
+    std::chrono::seconds stopTimeout{10};
+    if (parser.isSet(QStringLiteral("stop-timeout"))) {
+        bool ok = false;
+        const int seconds = parser.value(QStringLiteral("stop-timeout")).toInt(&ok);
+        if (!ok || seconds < 0 || seconds > 3600)
+            return report(Error::badInput(QStringLiteral("--stop-timeout takes a number of seconds from 0 to 3600.")));
+        stopTimeout = std::chrono::seconds(seconds);
+    }
     bool threadsOk = true;
     const int threads = parser.isSet(QStringLiteral("threads")) ? parser.value(QStringLiteral("threads")).toInt(&threadsOk)
                                                                 : 2 * QThread::idealThreadCount();
@@ -156,7 +166,17 @@ int runServe(const QStringList &arguments)
                                           apiKey.isEmpty() ? QStringLiteral("none") : QStringLiteral("required"))
                  .arg(threads)
           << Qt::endl;
-    return QCoreApplication::exec();
+    QCoreApplication::exec();
+    if (!pool.stop(stopTimeout)) {
+        // A thread is still inside a request: destroying the store, the
+        // cache or Qt under it would crash, so the process ends here.
+        err() << QStringLiteral("A request was still running %1 s after the stop; exiting without waiting for it.")
+                     .arg(stopTimeout.count())
+              << Qt::endl;
+        ::_exit(Failed);
+    }
+    err() << "Stopped." << Qt::endl;
+    return Ok;
 }
 
 } // namespace fdd::cli

@@ -121,14 +121,18 @@ Expected<qint64> SearchService::scan(SearchRequest request, const std::function<
     return m_store->scan(*valid, visit);
 }
 
-void SearchService::dataChanged() const
+void SearchService::dataChanged(const std::atomic_bool *stop) const
 {
     (void)m_store->optimize(); // before the cache lets every search through to the new rows
     if (m_cache) {
         // The pages asked for lately are computed again first: after the
         // import, searches find them instead of all missing at once.
         // Redis down: nothing is cached either.
-        (void)m_cache->invalidate([this](const SearchRequest &r) { return m_store->search(r); });
+        (void)m_cache->invalidate([this, stop](const SearchRequest &r) -> Expected<SearchPage> {
+            if (stop && stop->load())
+                return Error::cancelled(QStringLiteral("Stopping."));
+            return m_store->search(r);
+        });
     }
 }
 

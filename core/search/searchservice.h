@@ -29,7 +29,9 @@ public:
     void setCache(std::shared_ptr<SearchCache> cache) { m_cache = std::move(cache); }
     const std::shared_ptr<SearchCache> &cache() const { return m_cache; }
     // After new data lands: no cached page may be served from before it.
-    void dataChanged() const;
+    // While `stop` is set, the pages asked for lately are not computed again
+    // (they then simply miss).
+    void dataChanged(const std::atomic_bool *stop = nullptr) const;
 
     Expected<SearchPage> search(SearchRequest request) const;
     // Every match, newest first, one message at a time (not cached).

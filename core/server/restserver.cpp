@@ -11,6 +11,8 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
 
 #include <atomic>
 
@@ -65,8 +67,11 @@ QHttpServerResponse errorResponse(const Error &error, Subject subject = Subject:
         return json({{QStringLiteral("detail"), error.message}}, Status::BadRequest);
     case Error::Kind::NotFound:
         return json({{QStringLiteral("detail"), error.message}}, Status::NotFound);
-    case Error::Kind::Unavailable:
     case Error::Kind::Cancelled:
+        // Only the server stopping cancels a request.
+        return json({{QStringLiteral("detail"), QStringLiteral("The server is stopping: try again in a moment.")}},
+                    Status::ServiceUnavailable);
+    case Error::Kind::Unavailable:
     case Error::Kind::Internal:
         break;
     }
@@ -234,6 +239,28 @@ bool RestServer::listenOn(qintptr descriptor)
     return true;
 }
 
+void RestServer::drain(QDeadlineTimer deadline, std::function<void()> done)
+{
+    for (QTcpServer *tcp : m_http.servers())
+        tcp->close();
+    // Answers are written into the sockets' buffers and leave from the event
+    // loop: it keeps running until they have gone.
+    auto *poll = new QTimer(this);
+    const auto flushed = [this] {
+        const QList<QTcpSocket *> sockets = m_http.findChildren<QTcpSocket *>();
+        return std::all_of(sockets.cbegin(), sockets.cend(), [](const QTcpSocket *s) {
+            return s->state() != QAbstractSocket::ConnectedState || s->bytesToWrite() == 0;
+        });
+    };
+    connect(poll, &QTimer::timeout, this, [poll, flushed, deadline, done = std::move(done)] {
+        if (!flushed() && !deadline.hasExpired())
+            return;
+        poll->stop();
+        done();
+    });
+    poll->start(5);
+}
+
 QStringList RestServer::routes()
 {
     return {QStringLiteral("/api/chats/search"),          QStringLiteral("/api/chats/search/all"),
@@ -313,7 +340,12 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
     // Rows go straight from the database cursor into the body: the answer
     // is held once, as JSON text, never also as a list of messages.
     QByteArray body = QByteArrayLiteral("{\"messages\":[");
-    Expected<qint64> count = m_options.service->scan(*request, [&body](const Message &m) {
+    bool interrupted = false;
+    Expected<qint64> count = m_options.service->scan(*request, [this, &body, &interrupted](const Message &m) {
+        if (stopping()) {
+            interrupted = true;
+            return false;
+        }
         if (!body.endsWith('['))
             body += ',';
         body += QJsonDocument(messagejson::message(m)).toJson(QJsonDocument::Compact);
@@ -321,6 +353,8 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
     });
     if (!count)
         return timed(errorResponse(count.error()), timer);
+    if (interrupted)
+        return timed(errorResponse(Error::cancelled({})), timer);
     body += "],\"count\":" + QByteArray::number(*count);
     if (*count == 0)
         body += ",\"detail\":\"No messages found\"";
@@ -404,6 +438,7 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
         return timed(errorResponse(Error::unavailable(m_options.dceProblem), Subject::Export), timer);
 
     ExportJob job(m_options.dce, QString::fromUtf8(token.trimmed()), target.store());
+    job.setCancelFlag(m_options.stopping.get());
     const QList<ChannelExport> results = job.run(plan);
     qint64 inserted = 0, skipped = 0;
     for (const ChannelExport &r : results) {
@@ -413,7 +448,7 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
         skipped += r.skipped;
     }
     if (inserted > 0)
-        target.dataChanged();
+        target.dataChanged(m_options.stopping.get());
     const QJsonObject data{{QStringLiteral("message"),
                             QStringLiteral("Successfully inserted %1 messages into the database.").arg(inserted)},
                            {QStringLiteral("inserted"), inserted},

@@ -5,10 +5,13 @@
 #include "ratelimiter.h"
 #include "search/searchservice.h"
 
+#include <QDeadlineTimer>
 #include <QHostAddress>
 #include <QHttpServer>
 #include <QObject>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 
 namespace fdd {
@@ -41,6 +44,9 @@ public:
         DceProgram dce;
         QString dceProblem = QStringLiteral("DiscordChatExporter is not configured on this server.");
         std::chrono::seconds exportTimeout{3600};
+        // Set when the server is stopping: a running export is cancelled, a
+        // streamed answer ends, refresh-ahead is skipped. May be null.
+        std::shared_ptr<const std::atomic_bool> stopping;
     };
 
     explicit RestServer(Options options, QObject *parent = nullptr);
@@ -51,6 +57,10 @@ public:
     // Serves connections of an already listening socket (see RestServerPool);
     // call in the server's thread.
     bool listenOn(qintptr descriptor);
+
+    // Stops taking connections; then, once every answer already written has
+    // left (or the deadline passed), calls done. Call in the server's thread.
+    void drain(QDeadlineTimer deadline, std::function<void()> done);
 
     // Every path served, as the OpenAPI description must list them.
     static QStringList routes();
@@ -67,6 +77,7 @@ private:
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
     // details: say why a server is down (hosts, ports), for the key's holder.
     QHttpServerResponse health(const QElapsedTimer &timer, bool details) const;
+    bool stopping() const { return m_options.stopping && m_options.stopping->load(); }
     QHttpServerResponse exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
                                       const QElapsedTimer &timer, const SearchService &target) const;
 

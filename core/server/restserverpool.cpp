@@ -1,20 +1,26 @@
 #include "restserverpool.h"
 
 #include "listeningsocket.h"
+#include "store/connectionpool.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcPool, "fdd.rest.pool")
 
 namespace fdd {
 
 RestServerPool::RestServerPool(RestServer::Options options, int threads)
     : m_options(std::move(options)), m_count(std::max(1, threads))
 {
+    m_options.stopping = m_stopping;
 }
 
 RestServerPool::~RestServerPool()
 {
-    for (size_t i = 0; i < m_threads.size(); ++i) {
-        QMetaObject::invokeMethod(m_servers[i], [server = m_servers[i]] { delete server; }, Qt::BlockingQueuedConnection);
-        m_threads[i]->quit();
-        m_threads[i]->wait();
+    if (!stop(std::chrono::seconds(30))) {
+        qCWarning(lcPool) << "a request is still running 30 s after the stop; waiting for it";
+        for (const std::unique_ptr<QThread> &thread : m_threads)
+            thread->wait();
     }
 }
 
@@ -32,6 +38,12 @@ Expected<quint16> RestServerPool::listen(const QHostAddress &address, quint16 po
         thread->setObjectName(QStringLiteral("rest-%1").arg(i));
         auto *server = new RestServer(m_options);
         server->moveToThread(thread.get());
+        // Emitted in the thread as it ends, while it still runs its own
+        // objects: the server and this thread's connections close there.
+        QObject::connect(thread.get(), &QThread::finished, [server] {
+            delete server;
+            ConnectionPool::closeThreadConnections();
+        });
         thread->start();
         const qintptr descriptor = socket->release();
         bool ok = false;
@@ -43,6 +55,29 @@ Expected<quint16> RestServerPool::listen(const QHostAddress &address, quint16 po
             return Error::unavailable(QStringLiteral("Cannot serve on %1:%2.").arg(address.toString()).arg(bound));
     }
     return bound;
+}
+
+bool RestServerPool::stop(std::chrono::milliseconds deadline)
+{
+    m_stopping->store(true);
+    const QDeadlineTimer until(deadline);
+    for (size_t i = 0; i < m_threads.size(); ++i) {
+        if (m_threads[i]->isFinished())
+            continue;
+        // Queued: it runs once the thread's current request is answered.
+        RestServer *server = m_servers[i];
+        QMetaObject::invokeMethod(server, [server, until] {
+            server->drain(until, [] { QThread::currentThread()->quit(); });
+        }, Qt::QueuedConnection);
+    }
+    bool stopped = true;
+    for (const std::unique_ptr<QThread> &thread : m_threads) {
+        // The drain gives up at the deadline; a little more lets a thread
+        // that was draining close its connections.
+        if (!thread->wait(QDeadlineTimer(until.remainingTimeAsDuration() + std::chrono::seconds(2))))
+            stopped = false;
+    }
+    return stopped;
 }
 
 } // namespace fdd

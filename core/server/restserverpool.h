@@ -4,6 +4,8 @@
 
 #include <QThread>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -16,6 +18,7 @@ class RestServerPool
 {
 public:
     RestServerPool(RestServer::Options options, int threads);
+    // Stops (see stop()), waiting as long as it takes.
     ~RestServerPool();
     RestServerPool(const RestServerPool &) = delete;
     RestServerPool &operator=(const RestServerPool &) = delete;
@@ -24,9 +27,19 @@ public:
     Expected<quint16> listen(const QHostAddress &address, quint16 port);
     int size() const { return int(m_threads.size()); }
 
+    // An orderly stop: no new connection is taken; the request each thread is
+    // serving runs to its end (an export is cancelled, a streamed answer is
+    // cut short with a 503, refresh-ahead is skipped) and the answers written
+    // leave; then each server, and the database connections of its thread,
+    // close in that thread, and the threads end. False when a thread was
+    // still busy `deadline` after the call: it is left running, and the
+    // caller can only end the process without destroying what it uses.
+    bool stop(std::chrono::milliseconds deadline);
+
 private:
     RestServer::Options m_options;
     int m_count;
+    std::shared_ptr<std::atomic_bool> m_stopping = std::make_shared<std::atomic_bool>(false);
     std::vector<std::unique_ptr<QThread>> m_threads;
     std::vector<RestServer *> m_servers; // each lives, and is deleted, in its thread
 };

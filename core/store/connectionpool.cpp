@@ -2,8 +2,10 @@
 
 #include <QSqlError>
 #include <QStringList>
+#include <QThreadStorage>
 
 #include <atomic>
+#include <utility>
 
 namespace fdd {
 
@@ -11,8 +13,12 @@ namespace {
 
 std::atomic<quint64> nextPoolId{1};
 
-// Connections opened by this thread; removed in this thread when it ends
-// (thread_local destructors run before static ones, so before Qt SQL's own).
+// Connections opened by this thread; removed in this thread when it ends.
+// QThreadStorage, not thread_local: Qt destroys a QThread's storage inside the
+// thread before QThread::wait() returns (and the main thread's when the
+// application object goes), whereas a thread_local destructor runs after
+// wait() has returned, racing whoever waited on to exit() and Qt SQL's own
+// global state: the serve command's segfault at shutdown.
 struct ThreadConnections
 {
     QStringList names;
@@ -23,7 +29,12 @@ struct ThreadConnections
     }
 };
 
-thread_local ThreadConnections threadConnections;
+QThreadStorage<ThreadConnections> threadConnections;
+
+QStringList &threadNames()
+{
+    return threadConnections.localData().names;
+}
 
 } // namespace
 
@@ -59,7 +70,7 @@ Expected<QSqlDatabase> ConnectionPool::database()
             return db;
     } else {
         db = QSqlDatabase::addDatabase(m_driver, name);
-        threadConnections.names.append(name);
+        threadNames().append(name);
         m_configure(db);
     }
     if (!db.open()) {
@@ -82,7 +93,14 @@ Expected<QSqlDatabase> ConnectionPool::database()
 void ConnectionPool::discard()
 {
     const QString name = connectionName();
-    if (threadConnections.names.removeOne(name))
+    if (threadNames().removeOne(name))
+        QSqlDatabase::removeDatabase(name);
+}
+
+void ConnectionPool::closeThreadConnections()
+{
+    const QStringList names = std::exchange(threadNames(), {});
+    for (const QString &name : names)
         QSqlDatabase::removeDatabase(name);
 }
 

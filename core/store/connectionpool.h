@@ -27,6 +27,9 @@ public:
     Expected<QSqlDatabase> database();
     // Forgets the calling thread's connection, so the next call opens a new one.
     void discard();
+    // Closes every connection the calling thread opened, of every pool: for a
+    // thread that is about to end (they would also go when it ends).
+    static void closeThreadConnections();
 
 private:
     QString connectionName() const;

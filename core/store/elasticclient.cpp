@@ -8,6 +8,7 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QThread>
+#include <QThreadStorage>
 #include <QTimer>
 
 #include <memory>
@@ -19,11 +20,13 @@ namespace {
 QNetworkAccessManager &threadManager()
 {
     // One per thread, created and destroyed in it (QNetworkAccessManager is
-    // not shared across threads).
-    thread_local std::unique_ptr<QNetworkAccessManager> manager;
-    if (!manager)
-        manager = std::make_unique<QNetworkAccessManager>();
-    return *manager;
+    // not shared across threads). QThreadStorage deletes it while its thread
+    // still has an event dispatcher, before QThread::wait() returns; a
+    // thread_local would be destroyed after both (see ConnectionPool).
+    static QThreadStorage<QNetworkAccessManager *> managers;
+    if (!managers.hasLocalData())
+        managers.setLocalData(new QNetworkAccessManager);
+    return *managers.localData();
 }
 
 } // namespace
