@@ -6,6 +6,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QSqlDriver>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -403,8 +404,15 @@ Expected<QSqlDatabase> PostgresStore::database()
 
 Error PostgresStore::failure(const QSqlDatabase &db, const QString &what, const QString &detail)
 {
+    // A connection the server is closing (a restart, a shutdown) is not yet
+    // marked bad by libpq when the statement fails: the server's "terminating
+    // connection" (SQLSTATE 57P01-57P03), a connection exception (class 08)
+    // and libpq's own words for a closed socket say it too.
+    static const QRegularExpression lostWords(QStringLiteral(
+        "\\((08[0-9A-Z]{3}|57P0[1-3])\\)|server closed the connection unexpectedly|no connection to the server"
+        "|terminating connection"));
     PGconn *conn = nativeHandle(db);
-    const bool lost = !conn || PQstatus(conn) == CONNECTION_BAD;
+    const bool lost = !conn || PQstatus(conn) == CONNECTION_BAD || lostWords.match(detail).hasMatch();
     qCWarning(lcPostgres).noquote() << "could not" << what << "at" << m_url.redacted() << ":" << detail.trimmed();
     if (lost) {
         return Error::unavailable(QStringLiteral("The connection to PostgreSQL at %1 was lost while trying to %2. Check that the server is running, then try again.")
