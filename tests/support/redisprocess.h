@@ -14,6 +14,7 @@ public:
 
     bool start();
     void stop();
+    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     int port() const { return m_port; }
     QString url() const;
 
