@@ -84,10 +84,9 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
         }
     }
     if (!leader) {
-        QMutexLocker lock(&flight->mutex);
+        std::unique_lock lock(flight->mutex);
         ++m_waiting;
-        while (!flight->result)
-            flight->done.wait(&flight->mutex);
+        flight->done.wait(lock, [&] { return flight->result.has_value(); });
         --m_waiting;
         Expected<SearchPage> shared = *flight->result;
         if (shared)
@@ -103,10 +102,10 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
     }
     if (flight) {
         {
-            QMutexLocker lock(&flight->mutex);
+            const std::lock_guard lock(flight->mutex);
             flight->result = page;
-            flight->done.wakeAll();
         }
+        flight->done.notify_all();
         QMutexLocker lock(&m_flightsMutex);
         m_flights.remove(lookup.key);
     }

@@ -8,9 +8,10 @@
 
 #include <QHash>
 #include <QMutex>
-#include <QWaitCondition>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <optional>
 
@@ -51,10 +52,14 @@ public:
     int waitingSearches() const { return m_waiting.load(); }
 
 private:
+    // std::mutex and std::condition_variable rather than QMutex and
+    // QWaitCondition: QWaitCondition unlocks the mutex inside QtCore, where
+    // ThreadSanitizer cannot see it (Debian's Qt is not built for it), and it
+    // would report every wait as a double lock.
     struct Flight
     {
-        QMutex mutex;
-        QWaitCondition done;
+        std::mutex mutex;
+        std::condition_variable done;
         std::optional<Expected<SearchPage>> result;
     };
 
