@@ -12,6 +12,7 @@ FDD_PACKAGES=(
     libhiredis-dev rapidjson-dev libpq-dev
     postgresql-15 postgresql-contrib redis-server
     iproute2 procps xvfb xauth time python3 python3-snowballstemmer
+    gnome-keyring dbus-daemon
 )
 
 fdd_log() { printf '==> %s\n' "$*" >&2; }

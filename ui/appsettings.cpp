@@ -18,7 +18,6 @@ AppSettings AppSettings::load()
     a.apiEnabled = s.value(QStringLiteral("api/enabled"), false).toBool();
     a.apiPort = s.value(QStringLiteral("api/port"), 8000).toInt();
     a.apiAllInterfaces = s.value(QStringLiteral("api/allInterfaces"), false).toBool();
-    a.apiKey = s.value(QStringLiteral("api/key")).toString();
     return a;
 }
 
@@ -35,7 +34,6 @@ void AppSettings::save() const
     s.setValue(QStringLiteral("api/enabled"), apiEnabled);
     s.setValue(QStringLiteral("api/port"), apiPort);
     s.setValue(QStringLiteral("api/allInterfaces"), apiAllInterfaces);
-    s.setValue(QStringLiteral("api/key"), apiKey);
 }
 
 } // namespace fdd

@@ -5,7 +5,8 @@
 namespace fdd {
 
 // What the user configures in Settings, kept with QSettings. Secrets are not
-// here: the Discord token lives in the system keychain (TokenKeychain).
+// kept with it: the Discord token and the API key live in the system keychain
+// (Keychain, apikeystore).
 struct AppSettings
 {
     QString databaseUrl;   // empty: the embedded archive
@@ -19,7 +20,7 @@ struct AppSettings
     bool apiEnabled = false;
     int apiPort = 8000;
     bool apiAllInterfaces = false; // needs apiKey
-    QString apiKey;
+    QString apiKey;                // not saved here: see apikeystore
 
     static AppSettings load();
     void save() const;

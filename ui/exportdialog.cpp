@@ -3,7 +3,7 @@
 #include "dce/dceprocess.h"
 #include "dce/dcetime.h"
 #include "exporttask.h"
-#include "secrets/tokenkeychain.h"
+#include "secrets/keychain.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -129,7 +129,7 @@ ExportDialog::ExportDialog(std::shared_ptr<SearchService> service, QString dcePa
     connect(m_start, &QPushButton::clicked, this, &ExportDialog::startExport);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &ExportDialog::reject);
     connect(m_forget, &QPushButton::clicked, this, [this] {
-        TokenKeychain::forget(this, [this](Expected<void> done) {
+        Keychain::forget(Keychain::discordToken, this, [this](Expected<void> done) {
             m_tokenState->setText(done ? tr("The saved token was removed from the keychain.") : done.error().message);
             if (done) {
                 m_storedToken.clear();
@@ -151,7 +151,7 @@ ExportDialog::~ExportDialog()
 void ExportDialog::loadStoredToken()
 {
     m_tokenState->setText(tr("Looking for a saved token…"));
-    TokenKeychain::read(this, [this](Expected<std::optional<QString>> stored) {
+    Keychain::read(Keychain::discordToken, this, [this](Expected<std::optional<QString>> stored) {
         if (stored && *stored && !(*stored)->isEmpty()) {
             m_storedToken = **stored;
             m_token->setPlaceholderText(tr("•••••••• (saved in the keychain)"));
@@ -275,7 +275,7 @@ void ExportDialog::startExport()
         return;
     }
     if (!typed.isEmpty() && m_remember->isChecked())
-        TokenKeychain::write(typed, this, [this](Expected<void> saved) {
+        Keychain::write(Keychain::discordToken, typed, this, [this](Expected<void> saved) {
             if (saved) {
                 m_storedToken = m_token->text().trimmed();
                 m_forget->setVisible(true);

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "apikeystore.h"
 #include "archive.h"
 #include "conversationview.h"
 #include "exportdialog.h"
@@ -31,6 +32,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
@@ -104,7 +106,7 @@ MainWindow::MainWindow(QWidget *parent)
         m_storeLabel->setText(m_archive->describe());
         refreshChannels();
         showArchiveState(true);
-        applyApiSettings();
+        loadApiKeyAndApply();
         emit archiveReady();
     });
     // New messages: the channel counts change; the results on screen stay
@@ -396,6 +398,7 @@ void MainWindow::setDateRange(const QDate &from, const QDate &to)
 void MainWindow::openArchive(const AppSettings &settings)
 {
     m_settings = settings;
+    m_apiKeyLoaded = !settings.apiKey.isEmpty(); // else read from the keychain once open
     m_pageSize->setCurrentIndex(std::max(0, m_pageSize->findData(settings.pageSize)));
     m_storeLabel->setText(tr("Opening the archive…"));
     m_archive->open(settings).then(this, [this](const Expected<std::shared_ptr<SearchService>> &service) {
@@ -726,12 +729,43 @@ void MainWindow::openExportDialog()
 
 void MainWindow::openSettings()
 {
+    if (!m_apiKeyLoaded) { // the dialog shows the key: read it first
+        apikeystore::load(this, [this](const QString &key, const std::optional<Error> &) {
+            m_settings.apiKey = key;
+            m_apiKeyLoaded = true;
+            openSettings();
+        });
+        return;
+    }
     SettingsDialog dialog(m_settings, m_archive->pool(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     const AppSettings chosen = dialog.settings();
     chosen.save();
+    if (chosen.apiKey != m_settings.apiKey) {
+        apikeystore::save(chosen.apiKey, this, [this](Expected<void> saved) {
+            if (!saved)
+                QMessageBox::warning(this, tr("API key not saved"),
+                                     tr("%1 The API uses the key until the app closes.").arg(saved.error().message));
+        });
+    }
     openArchive(chosen);
+    m_apiKeyLoaded = true; // the dialog's key, even an empty one, is the one to use
+}
+
+void MainWindow::loadApiKeyAndApply()
+{
+    if (!m_settings.apiEnabled || m_apiKeyLoaded) {
+        applyApiSettings();
+        return;
+    }
+    apikeystore::load(this, [this](const QString &key, const std::optional<Error> &problem) {
+        m_settings.apiKey = key;
+        m_apiKeyLoaded = true;
+        applyApiSettings();
+        if (problem)
+            m_apiLabel->setToolTip(problem->message);
+    });
 }
 
 void MainWindow::applyApiSettings()
@@ -739,6 +773,8 @@ void MainWindow::applyApiSettings()
     m_api.reset(); // stops the servers after the requests in flight
     m_apiPort = 0;
     m_apiLabel->clear();
+    m_apiLabel->setToolTip({});
+    const auto changed = qScopeGuard([this] { emit apiStateChanged(); });
     if (!m_settings.apiEnabled || !m_archive->isOpen())
         return;
     if (m_settings.apiAllInterfaces && m_settings.apiKey.isEmpty()) {

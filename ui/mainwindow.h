@@ -65,6 +65,8 @@ public:
 
 signals:
     void archiveReady();
+    // The in-app REST API was started, stopped or refused (apiPort()).
+    void apiStateChanged();
     void pageShown();            // a page of results is in the table
     void searchFailed(const QString &sentence);
     void conversationShown();
@@ -95,6 +97,8 @@ private:
     void copyRows();
     void updatePager();
     void applyApiSettings();
+    // Reads the API key from the keychain, then applies the API settings.
+    void loadApiKeyAndApply();
     QStringList highlightTerms() const;
 
     Archive *m_archive;
@@ -128,6 +132,7 @@ private:
     QToolButton *m_importCancel;
     QLabel *m_welcomeText;
     QLabel *m_apiLabel = nullptr;
+    bool m_apiKeyLoaded = false; // m_settings.apiKey holds the keychain's key
     std::unique_ptr<RestServerPool> m_api;
     quint16 m_apiPort = 0;
 

@@ -3,7 +3,7 @@
 #include "clicontext.h"
 #include "dce/dcetime.h"
 #include "dce/exportjob.h"
-#include "secrets/tokenkeychain.h"
+#include "secrets/keychain.h"
 
 #include <QElapsedTimer>
 #include <QLocale>
@@ -59,7 +59,7 @@ Expected<QString> discordToken()
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
     QString keychainProblem;
-    Expected<std::optional<QString>> stored = TokenKeychain::readBlocking();
+    Expected<std::optional<QString>> stored = Keychain::readBlocking(Keychain::discordToken);
     if (stored && *stored && !(*stored)->isEmpty())
         return **stored;
     if (!stored)

@@ -5,6 +5,7 @@
 #include "exportwriter.h"
 #include "mainwindow.h"
 #include "resultsmodel.h"
+#include "secrets/keychain.h"
 #include "timelinechart.h"
 
 #include <QAbstractEventDispatcher>
@@ -13,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
@@ -108,8 +110,10 @@ private slots:
         settings.apiEnabled = true;
         settings.apiPort = 0; // any free port
         QSignalSpy ready(m_window.get(), &MainWindow::archiveReady);
+        QSignalSpy api(m_window.get(), &MainWindow::apiStateChanged);
         m_window->openArchive(settings);
         QVERIFY(waitFor(ready));
+        QVERIFY(waitFor(api)); // once the keychain has said whether it holds an API key
         // Written here, before any watchdog runs: the test's own work.
         m_bigExport = test::writeExport(m_tmp.path(), QStringLiteral("big"), bigChannel, bigCount,
                                         QDateTime(QDate(2023, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
@@ -276,6 +280,51 @@ private slots:
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         QCOMPARE(QJsonDocument::fromJson(reply->readAll()).object().value(QStringLiteral("total_count")).toInt(), 9);
         reply->deleteLater();
+    }
+
+    // An API key an older version kept in the settings file moves into the
+    // system keychain and out of the file, and the in-app API requires it.
+    // Only against the private keyring tests/support/with-keyring starts:
+    // never the keychain of whoever runs the suite.
+    void apiKeyLivesInTheKeychain()
+    {
+        if (qEnvironmentVariable("FDD_TEST_KEYRING") != QLatin1String("1"))
+            QSKIP("no private keyring: run through tests/support/with-keyring (scripts/test does)");
+        const QString key = QStringLiteral("legacy-key-7c1e0b5d9a");
+        QSettings().setValue(QStringLiteral("api/key"), key);
+        AppSettings settings;
+        settings.databaseUrl = QStringLiteral("sqlite://") + m_tmp.filePath(QStringLiteral("archive.db"));
+        settings.dcePath = test::DceWorld::program().program;
+        settings.apiEnabled = true;
+        settings.apiPort = 0;
+        QSignalSpy api(m_window.get(), &MainWindow::apiStateChanged);
+        m_window->openArchive(settings);
+        QVERIFY(waitFor(api));
+        QVERIFY(m_window->apiPort() != 0);
+
+        QVERIFY2(!QSettings().contains(QStringLiteral("api/key")), "the key is still in the settings file");
+        QFile file(QSettings().fileName());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(!file.readAll().contains(key.toUtf8()));
+        const Expected<std::optional<QString>> stored = Keychain::readBlocking(Keychain::apiKey);
+        QVERIFY2(stored, stored ? "" : qPrintable(stored.error().message));
+        QCOMPARE(stored->value_or(QString()), key);
+
+        const auto status = [this](const QByteArray &sent) {
+            QNetworkAccessManager nam;
+            QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=pruning")
+                                             .arg(m_window->apiPort())));
+            if (!sent.isEmpty())
+                request.setRawHeader("X-Api-Key", sent);
+            QNetworkReply *reply = nam.get(request);
+            QSignalSpy done(reply, &QNetworkReply::finished);
+            const int code = waitFor(done) ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : -1;
+            delete reply;
+            return code;
+        };
+        QCOMPARE(status({}), 401);
+        QCOMPARE(status("wrong"), 401);
+        QCOMPARE(status(key.toUtf8()), 200);
     }
 
     void cleanupTestCase()
