@@ -359,6 +359,75 @@ private slots:
         QVERIFY2(retried.err.contains(QStringLiteral("20,000 inserted")) || retried.err.contains(QStringLiteral("20000 inserted")), qPrintable(retried.err));
     }
 
+    // The archive's disk full while the API exports into it: the client is
+    // told the export could not run, never where the archive lives; nothing
+    // half-written stays; with room again the same export stores it whole.
+    void serveOnAFullDiskRevealsNothing()
+    {
+        QTemporaryDir tmp;
+        const QString path = tmp.filePath(QStringLiteral("archive.db"));
+        const QString archive = QStringLiteral("sqlite://") + path;
+        QCOMPARE(run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json")), QStringLiteral("--database=") + archive}).exitCode, 0);
+        constexpr fdd::Snowflake channel = 400100200300400601;
+        fdd::test::DceWorld world;
+        world.addGuild(400100200300400600, QStringLiteral("Archivists"));
+        world.addChannel(400100200300400600, channel, QStringLiteral("shelves"));
+        world.addMessages(channel, 300, QDateTime::currentDateTimeUtc().addSecs(-60), std::chrono::minutes(1),
+                          QStringLiteral("a long line about shelving and indexing the collection, again and again"));
+        world.apply();
+        // The server may write 32 KB a file (its WAL index needs exactly that);
+        // DiscordChatExporter, started by it, lifts the soft limit again.
+        QFile dce(tmp.filePath(QStringLiteral("dce")));
+        QVERIFY(dce.open(QIODevice::WriteOnly));
+        dce.write("#!/bin/bash\nulimit -S -f unlimited\nexec \"" + QFile::encodeName(fdd::test::DceWorld::program().program) + "\" \"$@\"\n");
+        dce.close();
+        dce.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+
+        QProcess server;
+        server.setReadChannel(QProcess::StandardError);
+        server.start(QStringLiteral("/bin/bash"), {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -S -f 64; exec \"$0\" \"$@\""),
+                                                   QStringLiteral(FDD_SERVER_BINARY), QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
+                                                   QStringLiteral("--database"), archive, QStringLiteral("--dce"), dce.fileName()});
+        QVERIFY(server.waitForStarted());
+        QByteArray said;
+        static const QRegularExpression listening(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/api/"));
+        QRegularExpressionMatch m;
+        while (!(m = listening.match(QString::fromUtf8(said))).hasMatch()) {
+            QVERIFY2(server.waitForReadyRead(10000), said.constData());
+            said += server.readAllStandardError();
+        }
+        QNetworkAccessManager nam;
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/export/%2").arg(m.captured(1)).arg(channel)));
+        request.setRawHeader("X-Token", fdd::test::DceWorld::token);
+        QNetworkReply *reply = nam.post(request, QByteArray());
+        QEventLoop loop;
+        connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray body = reply->readAll();
+        delete reply;
+        server.terminate();
+        QVERIFY(server.waitForFinished(30000));
+        said += server.readAllStandardError();
+        QVERIFY2(status == 503, body.constData());
+        const QString detail = QJsonDocument::fromJson(body).object().value(QStringLiteral("detail")).toString();
+        QVERIFY2(detail.contains(QStringLiteral("request id")), qPrintable(detail));
+        QVERIFY2(!body.contains(QFile::encodeName(tmp.path())) && !body.contains("archive.db") && !body.contains("sqlite"),
+                 body.constData());
+        QVERIFY2(said.contains("disk"), said.constData()); // the operator's log says why
+        QCOMPARE(server.exitCode(), 0);
+
+        const QStringList count{QStringLiteral("search"), QStringLiteral("--substring=shelving"), QStringLiteral("--json"),
+                                QStringLiteral("--database=") + archive};
+        QCOMPARE(QJsonDocument::fromJson(run(count).out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 0);
+        qputenv("DISCORD_TOKEN", fdd::test::DceWorld::token);
+        const Run retried = run({QStringLiteral("export"), QString::number(channel), QStringLiteral("--dce"), dce.fileName(),
+                                 QStringLiteral("--database=") + archive});
+        qunsetenv("DISCORD_TOKEN");
+        QVERIFY2(retried.exitCode == 0, qPrintable(retried.err));
+        QCOMPARE(QJsonDocument::fromJson(run(count).out.toUtf8()).object().value(QStringLiteral("total_count")).toInt(), 300);
+    }
+
     void unreachableDatabase()
     {
         const Run r = run({QStringLiteral("search"), QStringLiteral("--substring=x"),
