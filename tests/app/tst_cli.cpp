@@ -1,6 +1,7 @@
 #include "dceworld.h"
 #include "elasticprocess.h"
 #include "exportwriter.h"
+#include "serveprocess.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -10,7 +11,6 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -223,16 +223,11 @@ private slots:
         server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
                                                          QStringLiteral("--database"), m_db->urlString()});
         QVERIFY(server.waitForStarted());
-        server.setReadChannel(QProcess::StandardError); // where it says where it listens
         QByteArray said;
-        static const QRegularExpression listening(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/api/"));
-        QRegularExpressionMatch m;
-        while (!(m = listening.match(QString::fromUtf8(said))).hasMatch()) {
-            QVERIFY2(server.waitForReadyRead(10000), said.constData());
-            said += server.readAllStandardError();
-        }
+        const int port = fdd::test::waitForListening(server, said);
+        QVERIFY2(port != 0, said.constData());
         QNetworkAccessManager nam;
-        QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=park").arg(m.captured(1)))));
+        QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=park").arg(port))));
         QEventLoop loop;
         connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         loop.exec();
@@ -384,20 +379,15 @@ private slots:
         dce.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 
         QProcess server;
-        server.setReadChannel(QProcess::StandardError);
         server.start(QStringLiteral("/bin/bash"), {QStringLiteral("-c"), QStringLiteral("trap '' XFSZ; ulimit -S -f 64; exec \"$0\" \"$@\""),
                                                    QStringLiteral(FDD_SERVER_BINARY), QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
                                                    QStringLiteral("--database"), archive, QStringLiteral("--dce"), dce.fileName()});
         QVERIFY(server.waitForStarted());
         QByteArray said;
-        static const QRegularExpression listening(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/api/"));
-        QRegularExpressionMatch m;
-        while (!(m = listening.match(QString::fromUtf8(said))).hasMatch()) {
-            QVERIFY2(server.waitForReadyRead(10000), said.constData());
-            said += server.readAllStandardError();
-        }
+        const int port = fdd::test::waitForListening(server, said);
+        QVERIFY2(port != 0, said.constData());
         QNetworkAccessManager nam;
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/export/%2").arg(m.captured(1)).arg(channel)));
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/export/%2").arg(port).arg(channel)));
         request.setRawHeader("X-Token", fdd::test::DceWorld::token);
         QNetworkReply *reply = nam.post(request, QByteArray());
         QEventLoop loop;

@@ -2,13 +2,13 @@
 #include "exportwriter.h"
 #include "postgresprocess.h"
 #include "redisprocess.h"
+#include "serveprocess.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -134,18 +134,8 @@ class TestServeStress : public QObject
     // Starts `serve`; returns its port, 0 when it did not come up.
     static int startServer(QProcess &server, const QStringList &arguments, QByteArray &said)
     {
-        server.setReadChannel(QProcess::StandardError);
         server.start(QStringLiteral(FDD_SERVER_BINARY), arguments);
-        if (!server.waitForStarted())
-            return 0;
-        static const QRegularExpression listening(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/api/"));
-        QRegularExpressionMatch m;
-        while (!(m = listening.match(QString::fromUtf8(said))).hasMatch()) {
-            if (!server.waitForReadyRead(60000))
-                return 0;
-            said += server.readAllStandardError();
-        }
-        return m.captured(1).toInt();
+        return server.waitForStarted() ? fdd::test::waitForListening(server, said) : 0;
     }
 
     // Runs the event loop until `load` has `count` more answers.
