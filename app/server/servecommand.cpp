@@ -9,6 +9,10 @@
 #include <QSocketNotifier>
 #include <QThread>
 
+#ifdef FDD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +22,15 @@ namespace fdd::cli {
 namespace {
 
 int signalPipe[2] = {-1, -1};
+
+// Under systemd (Type=notify): ready once listening, stopping on the signal.
+// Outside it, sd_notify does nothing.
+void tellSystemd([[maybe_unused]] const QByteArray &state)
+{
+#ifdef FDD_HAVE_SYSTEMD
+    sd_notify(0, state.constData());
+#endif
+}
 
 void onSignal(int)
 {
@@ -36,6 +49,7 @@ void quitOnSignals()
         char byte;
         [[maybe_unused]] const auto read = ::read(signalPipe[0], &byte, 1);
         err() << "Stopping." << Qt::endl;
+        tellSystemd("STOPPING=1");
         QCoreApplication::quit();
     });
     struct sigaction action = {};
@@ -166,6 +180,7 @@ int runServe(const QStringList &arguments)
                                           apiKey.isEmpty() ? QStringLiteral("none") : QStringLiteral("required"))
                  .arg(threads)
           << Qt::endl;
+    tellSystemd("READY=1\nSTATUS=Serving on " + host.toUtf8() + ':' + QByteArray::number(port));
     QCoreApplication::exec();
     if (!pool.stop(stopTimeout)) {
         // A thread is still inside a request: destroying the store, the

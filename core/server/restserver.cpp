@@ -1,5 +1,6 @@
 #include "restserver.h"
 
+#include "apidocs.h"
 #include "apiparams.h"
 #include "dce/dcetime.h"
 #include "dce/exportjob.h"
@@ -200,6 +201,12 @@ RestServer::RestServer(Options options, QObject *parent)
     m_http.route(QStringLiteral("/api/openapi.json"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Public, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
             return timed(json(openapi::document(), Status::Ok), t);
+        });
+    });
+    // Interactive documentation, as the original (FastAPI) served at /docs.
+    m_http.route(QStringLiteral("/docs"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Public, [](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+            return timed(QHttpServerResponse(QByteArrayLiteral("text/html; charset=utf-8"), apidocs::page()), t);
         });
     });
     m_http.setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {

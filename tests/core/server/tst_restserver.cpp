@@ -298,6 +298,20 @@ private slots:
         QCOMPARE(a.body.value(QStringLiteral("cache")).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     }
 
+    // /docs: a page that loads the OpenAPI document and can send requests,
+    // open without the API key (it holds no data), as FastAPI's was.
+    void docsPage()
+    {
+        for (const quint16 port : {m_port, m_keyedPort}) {
+            const Answer a = get(QStringLiteral("/docs"), port);
+            QCOMPARE(a.status, 200);
+            QCOMPARE(a.contentType, QByteArray("text/html; charset=utf-8"));
+            QVERIFY(a.raw.startsWith("<!DOCTYPE html>"));
+            QVERIFY(a.raw.contains("fetch(\"/api/openapi.json\")"));
+            QVERIFY(a.raw.contains("X-Api-Key"));
+        }
+    }
+
     void openapiDescribesEveryRoute()
     {
         const Answer a = get(QStringLiteral("/api/openapi.json"));
