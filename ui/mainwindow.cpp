@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "aboutdialog.h"
 #include "apikeystore.h"
 #include "archive.h"
 #include "conversationview.h"
@@ -174,10 +175,9 @@ void MainWindow::buildActions()
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About FastDiscordDB"), this, [this] {
-        QMessageBox::about(this, tr("About FastDiscordDB"),
-                           tr("<b>FastDiscordDB %1</b><p>Archive and search Discord channels exported by "
-                              "DiscordChatExporter.</p><p>Archive: %2</p>")
-                               .arg(QCoreApplication::applicationVersion(), m_archive->describe().toHtmlEscaped()));
+        auto *about = new AboutDialog(m_archive->describe(), this);
+        about->setAttribute(Qt::WA_DeleteOnClose);
+        about->open();
     });
 
     QToolBar *bar = addToolBar(tr("Main"));

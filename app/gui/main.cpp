@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QLoggingCategory>
 
 int main(int argc, char *argv[])
@@ -11,7 +12,10 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("FastDiscordDB"));
     QApplication::setOrganizationName(QStringLiteral("FastDiscordDB"));
     QApplication::setApplicationVersion(QStringLiteral(FDD_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("fastdiscorddb"));
+    QApplication::setDesktopFileName(QStringLiteral("org.fastdiscorddb.FastDiscordDB"));
+    // The theme's icon where the package installed it, else the built-in one.
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.fastdiscorddb.FastDiscordDB"),
+                                                 QIcon(QStringLiteral(":/icons/fastdiscorddb.png"))));
     if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
         QLoggingCategory::setFilterRules(QStringLiteral("fdd.*.debug=false\nfdd.*.info=false"));
 

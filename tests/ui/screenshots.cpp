@@ -1,6 +1,7 @@
 // Renders the README's screenshots of the real window: the first run, a
 // search with its conversation and timeline, and the export dialog.
 //   fdd-screenshots OUTPUT_DIR   (run under Xvfb by scripts/screenshots)
+#include "aboutdialog.h"
 #include "conversationview.h"
 #include "exportdialog.h"
 #include "archive.h"
@@ -8,6 +9,7 @@
 #include "resultsmodel.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QDir>
 #include <QLineEdit>
 #include <QPushButton>
@@ -39,6 +41,8 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     QApplication::setApplicationDisplayName(QStringLiteral("FastDiscordDB"));
+    QApplication::setApplicationVersion(QStringLiteral(FDD_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fastdiscorddb.png")));
     const QString out = QDir(app.arguments().value(1, QStringLiteral("docs"))).absolutePath();
     QDir().mkpath(out);
     QTemporaryDir tmp;
@@ -81,5 +85,12 @@ int main(int argc, char *argv[])
     dialog.setChannelIds(QStringLiteral("1070040462135873587"));
     dialog.show();
     QTest::qWait(500);
-    return save(&dialog, out + QStringLiteral("/export-dialog.png")) ? 0 : 1;
+    if (!save(&dialog, out + QStringLiteral("/export-dialog.png")))
+        return 1;
+    dialog.hide();
+
+    AboutDialog about(window.archive()->describe(), &window);
+    about.show();
+    QTest::qWait(300);
+    return save(&about, out + QStringLiteral("/about.png")) ? 0 : 1;
 }
