@@ -12,7 +12,8 @@ FDD_PACKAGES=(
     libhiredis-dev rapidjson-dev libpq-dev
     postgresql-15 postgresql-contrib redis-server
     iproute2 procps xvfb xauth time python3 python3-snowballstemmer
-    gnome-keyring dbus-daemon
+    gnome-keyring dbus-daemon libsystemd-dev
+    librsvg2-bin dpkg-dev file lintian desktop-file-utils appstream systemd man-db curl
 )
 
 fdd_log() { printf '==> %s\n' "$*" >&2; }

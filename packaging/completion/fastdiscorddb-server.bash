@@ -1,0 +1,39 @@
+# bash completion for fastdiscorddb-server
+_fastdiscorddb_server()
+{
+    local cur prev words cword
+    _init_completion || return
+
+    local commands="import search export reindex serve"
+    local common="--database --store --elastic --redis --help"
+    if [[ $cword -eq 1 ]]; then
+        COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+        return
+    fi
+    case $prev in
+        --store) COMPREPLY=($(compgen -W "sqlite postgres es" -- "$cur")); return ;;
+        --from) COMPREPLY=($(compgen -W "sqlite postgres" -- "$cur")); return ;;
+        --to) COMPREPLY=($(compgen -W "es postgres sqlite" -- "$cur")); return ;;
+        --keep) _filedir -d; return ;;
+        --dce|--api-key-file) _filedir; return ;;
+        --database|--elastic|--redis|--target|--listen|--substring|--fulltext|--all|--date|--channel|--author|\
+        --page|--page-size|--guild|--after|--before|--timeout|--list-channels|--threads|--rate-limit|\
+        --export-timeout|--stop-timeout)
+            return ;;
+    esac
+    local options
+    case ${words[1]} in
+        import) options="$common --quiet" ;;
+        search) options="$common --substring --fulltext --all --date --channel --author --page --page-size --json" ;;
+        export) options="$common --dce --guild --after --before --update --keep --timeout --list-guilds --list-channels" ;;
+        reindex) options="$common --from --to --target" ;;
+        serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout" ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    elif [[ ${words[1]} == import ]]; then
+        _filedir json
+        _filedir -d
+    fi
+}
+complete -F _fastdiscorddb_server fastdiscorddb-server
