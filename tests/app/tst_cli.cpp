@@ -11,8 +11,15 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 using fdd::test::fixture;
 
@@ -212,6 +219,50 @@ private slots:
                                m_db->urlString());
         QCOMPARE(badUrl.exitCode, 2);
         QVERIFY2(badUrl.err.contains(QStringLiteral("The Redis address")), qPrintable(badUrl.err));
+    }
+
+    // Under systemd (Type=notify) the server says READY=1 once it listens and
+    // STOPPING=1 on SIGTERM, on the socket NOTIFY_SOCKET names: played here by
+    // a datagram socket of the test's own.
+    void serveTellsSystemd()
+    {
+        QTemporaryDir tmp;
+        const QByteArray path = QFile::encodeName(tmp.filePath(QStringLiteral("notify")));
+        const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        QVERIFY(fd >= 0);
+        const auto closeSocket = qScopeGuard([fd] { ::close(fd); });
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        QVERIFY(size_t(path.size()) < sizeof(address.sun_path));
+        std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
+        QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof(address)), 0);
+        const auto receive = [fd]() -> QByteArray {
+            pollfd ready{fd, POLLIN, 0};
+            if (::poll(&ready, 1, 20000) != 1)
+                return {};
+            char buffer[512];
+            const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+            return n > 0 ? QByteArray(buffer, n) : QByteArray();
+        };
+
+        QProcess server;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
+        env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(path));
+        server.setProcessEnvironment(env);
+        server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
+                                                         QStringLiteral("--database"), m_db->urlString()});
+        QVERIFY(server.waitForStarted());
+        QByteArray said;
+        const int port = fdd::test::waitForListening(server, said);
+        QVERIFY2(port != 0, said.constData());
+        const QByteArray ready = receive();
+        QVERIFY2(ready.contains("READY=1"), ready.constData());
+        QVERIFY2(ready.contains("STATUS=Serving on 127.0.0.1:" + QByteArray::number(port)), ready.constData());
+        server.terminate();
+        QCOMPARE(receive(), QByteArray("STOPPING=1"));
+        QVERIFY(server.waitForFinished(30000));
+        QCOMPARE(server.exitCode(), 0);
     }
 
     void serveAnswersAndStopsOnSigterm()
