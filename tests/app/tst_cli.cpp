@@ -65,6 +65,20 @@ class TestCli : public QObject
         return r;
     }
 
+    // Starts `serve` on a free loopback port over the test database; returns
+    // the port, 0 when it did not come up (`said` tells why).
+    int startServe(QProcess &server, QByteArray &said, const QList<std::pair<QString, QString>> &environment = {})
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
+        for (const auto &[name, value] : environment)
+            env.insert(name, value);
+        server.setProcessEnvironment(env);
+        server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
+                                                         QStringLiteral("--database"), m_db->urlString()});
+        return server.waitForStarted() ? fdd::test::waitForListening(server, said) : 0;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -246,15 +260,8 @@ private slots:
         };
 
         QProcess server;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
-        env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(path));
-        server.setProcessEnvironment(env);
-        server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
-                                                         QStringLiteral("--database"), m_db->urlString()});
-        QVERIFY(server.waitForStarted());
         QByteArray said;
-        const int port = fdd::test::waitForListening(server, said);
+        const int port = startServe(server, said, {{QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(path)}});
         QVERIFY2(port != 0, said.constData());
         const QByteArray ready = receive();
         QVERIFY2(ready.contains("READY=1"), ready.constData());
@@ -268,14 +275,8 @@ private slots:
     void serveAnswersAndStopsOnSigterm()
     {
         QProcess server;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.path());
-        server.setProcessEnvironment(env);
-        server.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("serve"), QStringLiteral("--listen=127.0.0.1:0"),
-                                                         QStringLiteral("--database"), m_db->urlString()});
-        QVERIFY(server.waitForStarted());
         QByteArray said;
-        const int port = fdd::test::waitForListening(server, said);
+        const int port = startServe(server, said);
         QVERIFY2(port != 0, said.constData());
         QNetworkAccessManager nam;
         QNetworkReply *reply = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/chats/search?search_term=park").arg(port))));
