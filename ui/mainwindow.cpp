@@ -729,39 +729,45 @@ void MainWindow::openExportDialog()
 
 void MainWindow::openSettings()
 {
-    if (!m_apiKeyLoaded) { // the dialog shows the key: read it first
-        apikeystore::load(this, [this](const QString &key, const std::optional<Error> &) {
-            m_settings.apiKey = key;
-            m_apiKeyLoaded = true;
-            openSettings();
-        });
+    // The dialog shows the API key: it is read first.
+    withApiKey([this](const std::optional<Error> &) {
+        SettingsDialog dialog(m_settings, m_archive->pool(), this);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        const AppSettings chosen = dialog.settings();
+        chosen.save();
+        if (chosen.apiKey != m_settings.apiKey) {
+            apikeystore::save(chosen.apiKey, this, [this](Expected<void> saved) {
+                if (!saved)
+                    QMessageBox::warning(this, tr("API key not saved"),
+                                         tr("%1 The API uses the key until the app closes.").arg(saved.error().message));
+            });
+        }
+        openArchive(chosen);
+        m_apiKeyLoaded = true; // the dialog's key, even an empty one, is the one to use
+    });
+}
+
+void MainWindow::withApiKey(std::function<void(const std::optional<Error> &problem)> then)
+{
+    if (m_apiKeyLoaded) {
+        then(std::nullopt);
         return;
     }
-    SettingsDialog dialog(m_settings, m_archive->pool(), this);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
-    const AppSettings chosen = dialog.settings();
-    chosen.save();
-    if (chosen.apiKey != m_settings.apiKey) {
-        apikeystore::save(chosen.apiKey, this, [this](Expected<void> saved) {
-            if (!saved)
-                QMessageBox::warning(this, tr("API key not saved"),
-                                     tr("%1 The API uses the key until the app closes.").arg(saved.error().message));
-        });
-    }
-    openArchive(chosen);
-    m_apiKeyLoaded = true; // the dialog's key, even an empty one, is the one to use
+    apikeystore::load(this, [this, then = std::move(then)](const QString &key, const std::optional<Error> &problem) {
+        m_settings.apiKey = key;
+        m_apiKeyLoaded = true;
+        then(problem);
+    });
 }
 
 void MainWindow::loadApiKeyAndApply()
 {
-    if (!m_settings.apiEnabled || m_apiKeyLoaded) {
+    if (!m_settings.apiEnabled) {
         applyApiSettings();
         return;
     }
-    apikeystore::load(this, [this](const QString &key, const std::optional<Error> &problem) {
-        m_settings.apiKey = key;
-        m_apiKeyLoaded = true;
+    withApiKey([this](const std::optional<Error> &problem) {
         applyApiSettings();
         if (problem)
             m_apiLabel->setToolTip(problem->message);

@@ -1,12 +1,15 @@
 #pragma once
 
 #include "appsettings.h"
+#include "model/expected.h"
 #include "model/searchrequest.h"
 #include "store/messagestore.h"
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 class QAction;
 class QCheckBox;
@@ -99,6 +102,9 @@ private:
     void applyApiSettings();
     // Reads the API key from the keychain, then applies the API settings.
     void loadApiKeyAndApply();
+    // Runs `then` once m_settings.apiKey holds the keychain's key (read once);
+    // `problem` says why the keychain could not be used, if it could not.
+    void withApiKey(std::function<void(const std::optional<Error> &problem)> then);
     QStringList highlightTerms() const;
 
     Archive *m_archive;
