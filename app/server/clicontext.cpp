@@ -21,6 +21,19 @@ QTextStream &err()
     return stream;
 }
 
+Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, const QString &name,
+                                             std::chrono::seconds fallback, int min, std::optional<int> max)
+{
+    if (!parser.isSet(name))
+        return fallback;
+    bool ok = false;
+    const int seconds = parser.value(name).toInt(&ok);
+    if (!ok || seconds < min || (max && seconds > *max))
+        return Error::badInput(max ? QStringLiteral("--%1 takes a number of seconds from %2 to %3.").arg(name).arg(min).arg(*max)
+                                   : QStringLiteral("--%1 takes a number of seconds above %2.").arg(name).arg(min - 1));
+    return std::chrono::seconds(seconds);
+}
+
 int exitCodeFor(const Error &error)
 {
     switch (error.kind) {

@@ -8,7 +8,9 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 namespace fdd::cli {
 
@@ -47,6 +49,11 @@ Expected<DceProgram> dceFrom(const QCommandLineParser &parser);
 
 // Parses the subcommand's arguments; on --help prints help and returns Ok, on
 // a usage error prints it and returns BadInput; otherwise returns -1.
+// `--name` as a whole number of seconds, at least `min` (and at most `max`
+// when given); `fallback` when the option is not set.
+Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, const QString &name,
+                                             std::chrono::seconds fallback, int min, std::optional<int> max = {});
+
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis);
 
 } // namespace fdd::cli

@@ -135,13 +135,10 @@ int runExport(const QStringList &arguments)
     }
     plan.update = parser.isSet(QStringLiteral("update"));
     plan.keepFolder = parser.value(QStringLiteral("keep"));
-    if (parser.isSet(QStringLiteral("timeout"))) {
-        bool ok = false;
-        const int seconds = parser.value(QStringLiteral("timeout")).toInt(&ok);
-        if (!ok || seconds <= 0)
-            return report(Error::badInput(QStringLiteral("--timeout takes a number of seconds above 0.")));
-        plan.timeout = std::chrono::seconds(seconds);
-    }
+    const Expected<std::chrono::seconds> timeout = secondsOption(parser, QStringLiteral("timeout"), plan.timeout, 1);
+    if (!timeout)
+        return report(timeout.error());
+    plan.timeout = *timeout;
     const bool listing = parser.isSet(QStringLiteral("list-guilds")) || parser.isSet(QStringLiteral("list-channels"));
     if (!listing)
         if (Expected<void> valid = ExportJob::validate(plan); !valid)

@@ -146,21 +146,15 @@ int runServe(const QStringList &arguments)
         options.dce = *dce;
     else
         options.dceProblem = dce.error().message;
-    if (parser.isSet(QStringLiteral("export-timeout"))) {
-        bool ok = false;
-        const int seconds = parser.value(QStringLiteral("export-timeout")).toInt(&ok);
-        if (!ok || seconds <= 0)
-            return report(Error::badInput(QStringLiteral("--export-timeout takes a number of seconds above 0.")));
-        options.exportTimeout = std::chrono::seconds(seconds);
-    }
-    std::chrono::seconds stopTimeout{10};
-    if (parser.isSet(QStringLiteral("stop-timeout"))) {
-        bool ok = false;
-        const int seconds = parser.value(QStringLiteral("stop-timeout")).toInt(&ok);
-        if (!ok || seconds < 0 || seconds > 3600)
-            return report(Error::badInput(QStringLiteral("--stop-timeout takes a number of seconds from 0 to 3600.")));
-        stopTimeout = std::chrono::seconds(seconds);
-    }
+    const Expected<std::chrono::seconds> exportTimeout =
+        secondsOption(parser, QStringLiteral("export-timeout"), options.exportTimeout, 1);
+    if (!exportTimeout)
+        return report(exportTimeout.error());
+    options.exportTimeout = *exportTimeout;
+    const Expected<std::chrono::seconds> stopTimeout =
+        secondsOption(parser, QStringLiteral("stop-timeout"), std::chrono::seconds(10), 0, 3600);
+    if (!stopTimeout)
+        return report(stopTimeout.error());
     bool threadsOk = true;
     const int threads = parser.isSet(QStringLiteral("threads")) ? parser.value(QStringLiteral("threads")).toInt(&threadsOk)
                                                                 : 2 * QThread::idealThreadCount();
@@ -182,11 +176,11 @@ int runServe(const QStringList &arguments)
           << Qt::endl;
     tellSystemd("READY=1\nSTATUS=Serving on " + host.toUtf8() + ':' + QByteArray::number(port));
     QCoreApplication::exec();
-    if (!pool.stop(stopTimeout)) {
+    if (!pool.stop(*stopTimeout)) {
         // A thread is still inside a request: destroying the store, the
         // cache or Qt under it would crash, so the process ends here.
         err() << QStringLiteral("A request was still running %1 s after the stop; exiting without waiting for it.")
-                     .arg(stopTimeout.count())
+                     .arg(stopTimeout->count())
               << Qt::endl;
         ::_exit(Failed);
     }
