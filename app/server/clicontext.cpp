@@ -1,9 +1,12 @@
 #include "clicontext.h"
 
 #include "store/databaseurl.h"
+#include "secrets/keychain.h"
 #include "store/storefactory.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 
 #include <cstdio>
 
@@ -34,12 +37,39 @@ Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, c
     return std::chrono::seconds(seconds);
 }
 
+Expected<QString> storedDiscordToken()
+{
+    const QString fromEnvironment = qEnvironmentVariable("DISCORD_TOKEN").trimmed();
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    const QString credentials = qEnvironmentVariable("CREDENTIALS_DIRECTORY");
+    if (!credentials.isEmpty()) {
+        QFile file(QDir(credentials).filePath(QStringLiteral("discord-token")));
+        if (file.open(QIODevice::ReadOnly)) {
+            const QString token = QString::fromUtf8(file.read(4096)).trimmed();
+            if (!token.isEmpty())
+                return token;
+        }
+    }
+    QString keychainProblem;
+    Expected<std::optional<QString>> stored = Keychain::readBlocking(Keychain::discordToken);
+    if (stored && *stored && !(*stored)->isEmpty())
+        return **stored;
+    if (!stored)
+        keychainProblem = QLatin1Char(' ') + stored.error().message;
+    return Error::badInput(QStringLiteral("No Discord token: set DISCORD_TOKEN, give the service the credential "
+                                          "discord-token (LoadCredential=), or save the token in the desktop app "
+                                          "(kept in the system keychain).%1")
+                               .arg(keychainProblem));
+}
+
 int exitCodeFor(const Error &error)
 {
     switch (error.kind) {
     case Error::Kind::BadInput:
     case Error::Kind::NotFound: return BadInput;
-    case Error::Kind::Unavailable: return Unavailable;
+    case Error::Kind::Unavailable:
+    case Error::Kind::Busy: return Unavailable;
     case Error::Kind::Cancelled: return Cancelled;
     case Error::Kind::Internal: return Failed;
     }

@@ -54,6 +54,11 @@ Expected<DceProgram> dceFrom(const QCommandLineParser &parser);
 Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, const QString &name,
                                              std::chrono::seconds fallback, int min, std::optional<int> max = {});
 
+// The Discord token, never from argv: $DISCORD_TOKEN, then a systemd
+// credential ($CREDENTIALS_DIRECTORY/discord-token, LoadCredential=), then
+// the system keychain (where the desktop app keeps it).
+Expected<QString> storedDiscordToken();
+
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis);
 
 } // namespace fdd::cli

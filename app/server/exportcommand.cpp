@@ -52,23 +52,17 @@ std::optional<QString> promptForToken()
     return token;
 }
 
-// DISCORD_TOKEN, then the keychain, then the terminal.
+// A stored token (storedDiscordToken), then the terminal.
 Expected<QString> discordToken()
 {
-    const QString fromEnvironment = qEnvironmentVariable("DISCORD_TOKEN").trimmed();
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
-    QString keychainProblem;
-    Expected<std::optional<QString>> stored = Keychain::readBlocking(Keychain::discordToken);
-    if (stored && *stored && !(*stored)->isEmpty())
-        return **stored;
-    if (!stored)
-        keychainProblem = QLatin1Char(' ') + stored.error().message;
+    Expected<QString> stored = storedDiscordToken();
+    if (stored)
+        return stored;
     if (std::optional<QString> typed = promptForToken())
         return *typed;
-    return Error::badInput(QStringLiteral("No Discord token: set DISCORD_TOKEN, save the token in the desktop app "
-                                          "(kept in the system keychain), or run this in a terminal to be asked for it.%1")
-                               .arg(keychainProblem));
+    return Error::badInput(QString(stored.error().message)
+                               .replace(QLatin1String("No Discord token: set"),
+                                        QLatin1String("No Discord token: run this in a terminal to be asked for it, or set")));
 }
 
 Expected<QList<Snowflake>> ids(const QStringList &texts, const QString &what)

@@ -4,6 +4,7 @@
 #include "importcommand.h"
 #include "searchcommand.h"
 #include "servecommand.h"
+#include "watchcommand.h"
 #include "store/sqlitestore.h"
 
 #include <QCoreApplication>
@@ -22,6 +23,7 @@ const char *const usage =
     "  export CHANNEL…    export channels with DiscordChatExporter and import them\n"
     "  reindex --to es    copy the archive into another store (e.g. Elasticsearch)\n"
     "  serve              serve the REST API (default http://127.0.0.1:8000/api/)\n"
+    "  watch …            keep channels current: add, remove, pause, resume, list, run\n"
     "\n"
     "Run \"fastdiscorddb-server COMMAND --help\" for a command's options.\n"
     "The archive is --database URL or $FDD_DATABASE_URL (postgresql://user@host:port/database or\n"
@@ -60,6 +62,8 @@ int main(int argc, char *argv[])
         return runExport(args);
     if (command == QLatin1String("serve"))
         return runServe(args);
+    if (command == QLatin1String("watch"))
+        return runWatch(args);
     if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
         out() << QString::fromUtf8(usage).arg(fdd::SqliteStore::defaultPath());
         return Ok;

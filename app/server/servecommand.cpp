@@ -92,6 +92,8 @@ int runServe(const QStringList &arguments)
                                                       "Needs --redis."), QStringLiteral("n")},
         {QStringLiteral("export-timeout"), QStringLiteral("Stop an export requested through the API after this many seconds "
                                                           "(default 3600)."), QStringLiteral("seconds")},
+        {QStringLiteral("watch"), QStringLiteral("Run the watch list (see \"watch --help\") inside the server, with the "
+                                                 "Discord token of $DISCORD_TOKEN or the credential discord-token.")},
         {QStringLiteral("stop-timeout"), QStringLiteral("On SIGTERM or SIGINT, give the requests being served this many seconds "
                                                         "to finish (default 10)."), QStringLiteral("seconds")},
     });
@@ -160,7 +162,29 @@ int runServe(const QStringList &arguments)
                                                                 : 2 * QThread::idealThreadCount();
     if (!threadsOk || threads < 1 || threads > 256)
         return report(Error::badInput(QStringLiteral("--threads takes a number from 1 to 256.")));
-    RestServerPool pool(options, threads);
+    auto stopping = std::make_shared<std::atomic_bool>(false);
+    if (parser.isSet(QStringLiteral("watch"))) {
+        WatchScheduler::Options watch;
+        watch.service = *service;
+        watch.program = options.dce;
+        const QString dceProblem = options.dce.program.isEmpty() ? options.dceProblem : QString();
+        watch.token = [dceProblem]() -> Expected<QString> {
+            if (!dceProblem.isEmpty())
+                return Error::unavailable(dceProblem);
+            return storedDiscordToken();
+        };
+        watch.timeout = options.exportTimeout;
+        watch.stopping = stopping; // the server's: a stop cancels the running export
+        watch.watchDone = [](const Watch &w) {
+            const QString what = w.name.isEmpty() ? QString::number(w.id) : w.name;
+            if (w.failures > 0)
+                err() << "watch: " << what << " failed: " << w.lastError << Qt::endl;
+            else
+                err() << "watch: " << what << " updated, " << w.lastAdded << " new" << Qt::endl;
+        };
+        options.watches = std::make_shared<WatchScheduler>(std::move(watch));
+    }
+    RestServerPool pool(options, threads, stopping);
     const Expected<quint16> bound = pool.listen(listen->first, listen->second);
     if (!bound)
         return report(bound.error());
@@ -175,11 +199,17 @@ int runServe(const QStringList &arguments)
                  .arg(threads)
           << Qt::endl;
     tellSystemd("READY=1\nSTATUS=Serving on " + host.toUtf8() + ':' + QByteArray::number(port));
+    if (options.watches) {
+        options.watches->start();
+        err() << "Running the watch list." << Qt::endl;
+    }
     QCoreApplication::exec();
-    if (!pool.stop(*stopTimeout)) {
+    const bool stopped = pool.stop(*stopTimeout);
+    // The pool's stop set the flag the scheduler reads: its export is cancelled.
+    if (!stopped || (options.watches && !options.watches->stop(*stopTimeout))) {
         // A thread is still inside a request: destroying the store, the
         // cache or Qt under it would crash, so the process ends here.
-        err() << QStringLiteral("A request was still running %1 s after the stop; exiting without waiting for it.")
+        err() << QStringLiteral("A request or a watch update was still running %1 s after the stop; exiting without waiting for it.")
                      .arg(stopTimeout->count())
               << Qt::endl;
         ::_exit(Failed);

@@ -62,13 +62,16 @@ Expected<QList<Guild>> DceProcess::guilds()
     return result;
 }
 
-Expected<QList<Channel>> DceProcess::channels(Snowflake guild)
+Expected<QList<Channel>> DceProcess::channels(Snowflake guild, bool withThreads)
 {
-    Expected<QStringList> out = run({QStringLiteral("channels"), QStringLiteral("-g"), QString::number(guild)},
-                                    QStringLiteral("server %1").arg(guild), {});
+    QStringList arguments{QStringLiteral("channels"), QStringLiteral("-g"), QString::number(guild)};
+    if (withThreads)
+        arguments << QStringLiteral("--include-threads") << QStringLiteral("all");
+    Expected<QStringList> out = run(arguments, QStringLiteral("server %1").arg(guild), {});
     if (!out)
         return out.error();
     QList<Channel> result;
+    Snowflake parent = 0;
     for (const QString &line : *out) {
         const QRegularExpressionMatch m = listLine().match(line);
         if (!m.hasMatch())
@@ -76,7 +79,16 @@ Expected<QList<Channel>> DceProcess::channels(Snowflake guild)
         Channel c;
         c.id = m.captured(1).toULongLong();
         c.guildId = guild;
-        const QString title = m.captured(2).trimmed();
+        QString title = m.captured(2).trimmed();
+        // " * 1234 | Thread / name | Active": a thread of the channel above.
+        if (line.trimmed().startsWith(QLatin1Char('*'))) {
+            c.parentId = parent;
+            c.type = QStringLiteral("Thread");
+            if (const qsizetype bar = title.lastIndexOf(QLatin1String(" | ")); bar >= 0)
+                title.truncate(bar);
+        } else {
+            parent = c.id;
+        }
         const qsizetype slash = title.indexOf(QLatin1String(" / "));
         c.category = slash >= 0 ? title.left(slash) : QString();
         c.name = slash >= 0 ? title.mid(slash + 3) : title;

@@ -33,9 +33,10 @@ public:
     Expected<void> exportChannel(Snowflake channel, const ExportArguments &arguments, const ProgressHandler &progress = {});
     // `exportguild -g GUILD -f Json …`: one file per channel in arguments.output.
     Expected<void> exportGuild(Snowflake guild, const ExportArguments &arguments, const ProgressHandler &progress = {});
-    // `guilds`, and `channels -g GUILD`: for pickers.
+    // `guilds`, and `channels -g GUILD`: for pickers. With threads (DCE's
+    // `--include-threads all`), each thread follows its channel, with parentId set.
     Expected<QList<Guild>> guilds();
-    Expected<QList<Channel>> channels(Snowflake guild);
+    Expected<QList<Channel>> channels(Snowflake guild, bool withThreads = false);
 
     // DCE's words turned into a sentence for the user (exposed for tests).
     // `subject` names what was asked for, e.g. "channel 123".

@@ -139,15 +139,25 @@ QList<ChannelExport> ExportJob::run(const ExportPlan &plan)
     }
     const QDateTime now = QDateTime::currentDateTimeUtc();
 
+    // A server's channel list (with threads when asked), listed once a run.
+    QHash<Snowflake, Expected<QList<Channel>>> listings;
+    const auto listingOf = [&](Snowflake guild) -> const Expected<QList<Channel>> & {
+        auto it = listings.find(guild);
+        if (it == listings.end()) {
+            DceProcess dce(m_program, m_token);
+            dce.setCancelFlag(m_cancel);
+            dce.setTimeout(plan.timeout);
+            it = listings.insert(guild, dce.channels(guild, plan.includeThreads));
+        }
+        return *it;
+    };
+
     // With --update, a server is its channels, each from its own newest message.
     QList<Snowflake> channels = plan.channels;
     QList<Snowflake> guilds;
     if (plan.update) {
         for (Snowflake g : plan.guilds) {
-            DceProcess dce(m_program, m_token);
-            dce.setCancelFlag(m_cancel);
-            dce.setTimeout(plan.timeout);
-            Expected<QList<Channel>> listed = dce.channels(g);
+            const Expected<QList<Channel>> &listed = listingOf(g);
             if (!listed) {
                 finish(failure(listed.error(), g, true));
                 if (stopsEverything(listed.error()))
@@ -165,7 +175,9 @@ QList<ChannelExport> ExportJob::run(const ExportPlan &plan)
     m_count = int(channels.size() + guilds.size());
     m_index = 0;
     std::optional<Error> fatal;
-    for (Snowflake id : channels) {
+    const QList<Snowflake> named = plan.channels;
+    for (qsizetype i = 0; i < channels.size(); ++i) {
+        const Snowflake id = channels.at(i);
         ChannelExport r;
         if (fatal) {
             r = failure(*fatal, id);
@@ -173,6 +185,16 @@ QList<ChannelExport> ExportJob::run(const ExportPlan &plan)
             r = exportChannel(id, afterFor(plan, archived.value(id).lastMessageId, now), plan, work.path());
             if (r.error && stopsEverything(*r.error))
                 fatal = r.error;
+        }
+        // A channel named in the plan brings its threads, once its server is known.
+        const Snowflake guild = r.guildId ? r.guildId : archived.value(id).guildId;
+        if (plan.update && plan.includeThreads && !fatal && named.contains(id) && guild != 0) {
+            const Expected<QList<Channel>> &listed = listingOf(guild);
+            for (const Channel &c : listed ? *listed : QList<Channel>())
+                if (c.parentId == id && !channels.contains(c.id)) {
+                    channels.append(c.id);
+                    ++m_count;
+                }
         }
         finish(r);
         ++m_index;
@@ -197,6 +219,16 @@ ChannelExport ExportJob::exportChannel(Snowflake channel, const QString &after, 
     ChannelExport result;
     result.id = channel;
     result.after = after;
+    Expected<std::unique_ptr<ChannelLock>> lock = m_store.lockChannel(channel);
+    if (!lock) {
+        result.error = lock.error();
+        return result;
+    }
+    if (!*lock) {
+        result.error = Error::busy(QStringLiteral("Channel %1 is being exported by another FastDiscordDB process right "
+                                                  "now; it was left to that one.").arg(channel));
+        return result;
+    }
     const QString file = QDir(workDir).filePath(QStringLiteral("channel-%1.json").arg(channel));
     DceProcess dce(m_program, m_token);
     dce.setCancelFlag(m_cancel);
@@ -256,6 +288,7 @@ void ExportJob::importInto(ChannelExport &result, const QString &file, const Exp
     const FileImport imported = importer.importFile(file);
     if (imported.header.channel.id != 0)
         result.id = imported.header.channel.id;
+    result.guildId = imported.header.guild.id;
     result.name = labelOf(imported.header.channel);
     result.inserted = imported.inserted;
     result.skipped = imported.skipped;

@@ -21,6 +21,9 @@ struct ExportPlan
     // (channels never exported get the default window). With guilds, their
     // channels are listed and exported one by one.
     bool update = false;
+    // With update: the threads of each channel too (DCE's --include-threads
+    // all), each exported as a channel of its own.
+    bool includeThreads = false;
     QString keepFolder;                // when set, the exports are kept there
     std::chrono::seconds timeout{3600}; // for each run of DiscordChatExporter
 
@@ -33,12 +36,14 @@ struct ChannelExport
 {
     Snowflake id = 0;
     bool isGuild = false;
+    Snowflake guildId = 0;  // the channel's server, once known
     QString name;           // "#general", once known
     QString after;          // what was given to DCE's --after
     qint64 inserted = 0;
     qint64 skipped = 0;
     QString keptFile;       // where the export was kept, if asked
-    std::optional<Error> error; // set when nothing of it was stored
+    std::optional<Error> error; // set when nothing of it was stored; Busy: another
+                                // process was exporting the channel, so this one left it
 };
 
 // Exports channels with DiscordChatExporter into a temporary folder and
@@ -46,6 +51,8 @@ struct ChannelExport
 // files are removed afterwards (unless kept). Blocking: run it off the GUI
 // thread. Channels are exported one after another; one failing does not stop
 // the others, but a token Discord refuses or an unreachable Discord does.
+// Each channel is exported under the store's channel lock, so two processes
+// sharing an archive never export the same channel at once.
 class ExportJob
 {
 public:

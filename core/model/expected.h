@@ -17,6 +17,7 @@ struct Error
         NotFound,    // what was asked for is not there: 404, exit 2
         Unavailable, // a server cannot be reached: 503, exit 3
         Cancelled,   // the user stopped it
+        Busy,        // another process is doing it right now: 409, exit 3
         Internal,    // a real fault: 500, exit 1
     };
 
@@ -27,6 +28,7 @@ struct Error
     static Error notFound(QString m) { return {Kind::NotFound, std::move(m)}; }
     static Error unavailable(QString m) { return {Kind::Unavailable, std::move(m)}; }
     static Error cancelled(QString m) { return {Kind::Cancelled, std::move(m)}; }
+    static Error busy(QString m) { return {Kind::Busy, std::move(m)}; }
     static Error internal(QString m) { return {Kind::Internal, std::move(m)}; }
 };
 

@@ -81,6 +81,33 @@ QJsonObject exportPost(const char *summary)
                          {QStringLiteral("responses"), answers}}}};
 }
 
+// One operation of the watch endpoints: `ok` is its success status.
+QJsonObject watchOperation(const char *summary, const char *ok, const char *okDescription, const char *okSchema,
+                           bool withId, bool withBody = false)
+{
+    QJsonObject answers{{QLatin1String(ok), jsonResponse(okDescription, okSchema)},
+                        {QStringLiteral("400"), jsonResponse("Bad input: the detail says what and why", "Error")},
+                        {QStringLiteral("401"), jsonResponse("Missing or wrong X-Api-Key", "Error")},
+                        {QStringLiteral("503"), jsonResponse("The store is unreachable", "Error")}};
+    if (withId)
+        answers.insert(QStringLiteral("404"), jsonResponse("Not on the watch list", "Error"));
+    QJsonObject op{{QStringLiteral("summary"), QLatin1String(summary)}, {QStringLiteral("responses"), answers}};
+    if (withId)
+        op.insert(QStringLiteral("parameters"),
+                  QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("watch_id")},
+                                         {QStringLiteral("in"), QStringLiteral("path")},
+                                         {QStringLiteral("required"), true},
+                                         {QStringLiteral("description"), QStringLiteral("The watched channel's or server's id")},
+                                         {QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                                                {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}}}}});
+    if (withBody)
+        op.insert(QStringLiteral("requestBody"),
+                  QJsonObject{{QStringLiteral("required"), true},
+                              {QStringLiteral("content"), QJsonObject{{QStringLiteral("application/json"),
+                                                                       QJsonObject{{QStringLiteral("schema"), ref("NewWatch")}}}}}});
+    return op;
+}
+
 QJsonArray concat(QJsonArray a, const QJsonArray &b)
 {
     for (const QJsonValue &v : b)
@@ -137,6 +164,43 @@ QJsonObject document()
                                                                                                      {QStringLiteral("skipped"), integer}}}}},
                      {QStringLiteral("process_time"), str}}}};
 
+    const QJsonObject nullableStr{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("nullable"), true}};
+    const QJsonObject instant{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date-time")},
+                              {QStringLiteral("nullable"), true}};
+    const QJsonObject boolean{{QStringLiteral("type"), QStringLiteral("boolean")}};
+    const QJsonObject kind{{QStringLiteral("type"), QStringLiteral("string")},
+                           {QStringLiteral("enum"), QJsonArray{QStringLiteral("channel"), QStringLiteral("server")}}};
+    const QJsonObject watch{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"),
+         QJsonObject{{QStringLiteral("id"), str}, {QStringLiteral("kind"), kind}, {QStringLiteral("name"), str},
+                     {QStringLiteral("every_seconds"), integer}, {QStringLiteral("every"), str},
+                     {QStringLiteral("include_threads"), boolean}, {QStringLiteral("paused"), boolean},
+                     {QStringLiteral("state"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                          {QStringLiteral("enum"), QJsonArray{QStringLiteral("ok"), QStringLiteral("due"),
+                                                                                              QStringLiteral("overdue"), QStringLiteral("failing"),
+                                                                                              QStringLiteral("paused")}}}},
+                     {QStringLiteral("next_run"), instant}, {QStringLiteral("last_run"), instant},
+                     {QStringLiteral("last_success"), instant}, {QStringLiteral("last_added"), integer},
+                     {QStringLiteral("last_error"), nullableStr}, {QStringLiteral("failures"), integer}}}};
+    const QJsonObject newWatch{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("required"), QJsonArray{QStringLiteral("id")}},
+        {QStringLiteral("properties"),
+         QJsonObject{{QStringLiteral("id"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}}},
+                     {QStringLiteral("every"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                          {QStringLiteral("description"), QStringLiteral("15m, 6h, 1d, 2w … (default 1h; 1 minute to 366 days)")}}},
+                     {QStringLiteral("kind"), kind},
+                     {QStringLiteral("include_threads"), boolean}}}};
+    const QJsonObject watchList{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"),
+         QJsonObject{{QStringLiteral("watches"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}, {QStringLiteral("items"), ref("Watch")}}},
+                     {QStringLiteral("scheduler"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                              {QStringLiteral("enum"), QJsonArray{QStringLiteral("running"), QStringLiteral("off")}}}}}}};
+    const QJsonObject watchRun{{QStringLiteral("type"), QStringLiteral("object")},
+                               {QStringLiteral("properties"), QJsonObject{{QStringLiteral("detail"), str}, {QStringLiteral("watch"), ref("Watch")}}}};
+
     const QJsonObject paths{
         {QStringLiteral("/api/chats/search"), get("Case-insensitive substring search, newest first", concat({term}, paging()), "Page")},
         {QStringLiteral("/api/chats/search/all"), get("Every full-text match that also contains the term, unpaged", {term}, "AllMessages")},
@@ -150,6 +214,16 @@ QJsonObject document()
         {QStringLiteral("/api/es/chats/search/by-date"), get("Elasticsearch range on message_date (503 until Elasticsearch is configured)", concat(dates, paging()), "Page")},
         {QStringLiteral("/api/chats/export/{channel_id}"), exportPost("Export a channel with DiscordChatExporter and import it into the SQL store")},
         {QStringLiteral("/api/es/chats/export/{channel_id}"), exportPost("Export a channel into Elasticsearch (503 until Elasticsearch is configured)")},
+        {QStringLiteral("/api/watches"),
+         QJsonObject{{QStringLiteral("get"), watchOperation("The watch list: channels and servers exported on a schedule, with each one's state",
+                                                            "200", "The watches, and whether this server runs them (serve --watch)", "WatchList", false)},
+                     {QStringLiteral("post"), watchOperation("Watch a channel or a server; its first update is due at once",
+                                                             "201", "The watch as stored", "Watch", false, true)}}},
+        {QStringLiteral("/api/watches/{watch_id}"),
+         QJsonObject{{QStringLiteral("delete"), watchOperation("Stop watching (the archived messages stay)", "200", "Removed", "Error", true)}}},
+        {QStringLiteral("/api/watches/{watch_id}/run"),
+         QJsonObject{{QStringLiteral("post"), watchOperation("Update now: the watch is due at once, and started at once when this server runs the watch list",
+                                                             "202", "Due (and started, with serve --watch)", "WatchRun", true)}}},
         {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable. Why a part is down (its address) only with a valid X-Api-Key, where the server has one", {}, "Health")},
         {QStringLiteral("/api/openapi.json"), get("This description", {}, "Health")},
     };
@@ -163,7 +237,11 @@ QJsonObject document()
          QJsonObject{{QStringLiteral("schemas"), QJsonObject{{QStringLiteral("Message"), message}, {QStringLiteral("Page"), page},
                                                             {QStringLiteral("AllMessages"), all}, {QStringLiteral("Error"), error},
                                                             {QStringLiteral("Health"), health},
-                                                            {QStringLiteral("ExportResult"), exportResult}}},
+                                                            {QStringLiteral("ExportResult"), exportResult},
+                                                            {QStringLiteral("Watch"), watch},
+                                                            {QStringLiteral("NewWatch"), newWatch},
+                                                            {QStringLiteral("WatchList"), watchList},
+                                                            {QStringLiteral("WatchRun"), watchRun}}},
                      {QStringLiteral("securitySchemes"), QJsonObject{{QStringLiteral("ApiKey"), QJsonObject{{QStringLiteral("type"), QStringLiteral("apiKey")}, {QStringLiteral("in"), QStringLiteral("header")}, {QStringLiteral("name"), QStringLiteral("X-Api-Key")}}}}}}},
     };
 }

@@ -1,5 +1,8 @@
 #include "restserver.h"
 
+#include "watch/watchjson.h"
+#include "watch/watchrunner.h"
+
 #include "apidocs.h"
 #include "apiparams.h"
 #include "dce/dcetime.h"
@@ -68,6 +71,8 @@ QHttpServerResponse errorResponse(const Error &error, Subject subject = Subject:
         return json({{QStringLiteral("detail"), error.message}}, Status::BadRequest);
     case Error::Kind::NotFound:
         return json({{QStringLiteral("detail"), error.message}}, Status::NotFound);
+    case Error::Kind::Busy:
+        return json({{QStringLiteral("detail"), error.message}}, Status::Conflict);
     case Error::Kind::Cancelled:
         // Only the server stopping cancels a request.
         return json({{QStringLiteral("detail"), QStringLiteral("The server is stopping: try again in a moment.")}},
@@ -189,6 +194,22 @@ RestServer::RestServer(Options options, QObject *parent)
             return exportChannel(channel, r.value(QByteArrayLiteral("X-Token")), q, t, *m_options.elastic);
         });
     });
+    // The watch list, behind the API key like every endpoint that changes the archive.
+    m_http.route(QStringLiteral("/api/watches"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return listWatches(t); });
+    });
+    m_http.route(QStringLiteral("/api/watches"), post, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, &r](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
+            return addWatch(r.body(), t);
+        });
+    });
+    m_http.route(QStringLiteral("/api/watches/<arg>/run"), post, [this](const QString &id, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, id](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return runWatch(id, t); });
+    });
+    m_http.route(QStringLiteral("/api/watches/<arg>"), QHttpServerRequest::Method::Delete,
+                 [this](const QString &id, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, id](const QUrlQuery &, const QString &, const QElapsedTimer &t) { return removeWatch(id, t); });
+    });
     m_http.route(QStringLiteral("/api/health"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Public, [this, &r](const QUrlQuery &, const QString &, const QElapsedTimer &t) {
             // Why a server is down names hosts and ports: only for whoever
@@ -274,6 +295,8 @@ QStringList RestServer::routes()
             QStringLiteral("/api/chats/context-search"),  QStringLiteral("/api/chats/search/by-date"),
             QStringLiteral("/api/es/chats/search"),       QStringLiteral("/api/es/chats/search/by-date"),
             QStringLiteral("/api/chats/export/{channel_id}"), QStringLiteral("/api/es/chats/export/{channel_id}"),
+            QStringLiteral("/api/watches"),               QStringLiteral("/api/watches/{watch_id}"),
+            QStringLiteral("/api/watches/{watch_id}/run"),
             QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json")};
 }
 
@@ -400,6 +423,7 @@ QHttpServerResponse RestServer::health(const QElapsedTimer &timer, bool details)
                            {QStringLiteral("store"), storeStatus},
                            {QStringLiteral("cache"), cache},
                            {QStringLiteral("elasticsearch"), elastic},
+                           {QStringLiteral("watches"), watchHealth()},
                            {QStringLiteral("exporter"),
                             QJsonObject{{QStringLiteral("status"), m_options.dce.program.isEmpty() ? QStringLiteral("not found")
                                                                                                    : QStringLiteral("ok")}}}};
@@ -464,6 +488,137 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
                        {QStringLiteral("data"), data},
                        {QStringLiteral("process_time"), QString::fromLatin1(seconds(timer)) + QStringLiteral(" seconds")}},
                       Status::Ok),
+                 timer);
+}
+
+// --- the watch list ---------------------------------------------------------
+
+QJsonObject RestServer::watchHealth() const
+{
+    QJsonObject status{{QStringLiteral("scheduler"), m_options.watches ? QStringLiteral("running") : QStringLiteral("off")}};
+    Expected<QList<Watch>> watches = m_options.service->store().watches();
+    if (!watches) {
+        status.insert(QStringLiteral("status"), QStringLiteral("unavailable"));
+        return status;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    int failing = 0, overdue = 0;
+    QJsonArray problems;
+    for (const Watch &w : *watches) {
+        const QString state = watchState(w, now);
+        if (state == QLatin1String("failing"))
+            ++failing;
+        else if (state == QLatin1String("overdue"))
+            ++overdue;
+        else
+            continue;
+        problems.append(QJsonObject{{QStringLiteral("id"), QString::number(w.id)},
+                                    {QStringLiteral("name"), w.name},
+                                    {QStringLiteral("state"), state},
+                                    {QStringLiteral("last_error"), w.lastError.isEmpty() ? QJsonValue() : QJsonValue(w.lastError)}});
+    }
+    status.insert(QStringLiteral("status"), failing ? QStringLiteral("failing") : overdue ? QStringLiteral("overdue") : QStringLiteral("ok"));
+    status.insert(QStringLiteral("count"), int(watches->size()));
+    status.insert(QStringLiteral("failing"), failing);
+    status.insert(QStringLiteral("overdue"), overdue);
+    status.insert(QStringLiteral("problems"), problems);
+    return status;
+}
+
+QHttpServerResponse RestServer::listWatches(const QElapsedTimer &timer) const
+{
+    Expected<QList<Watch>> watches = m_options.service->store().watches();
+    if (!watches)
+        return timed(errorResponse(watches.error()), timer);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QJsonArray all;
+    for (const Watch &w : *watches)
+        all.append(watchJson(w, now));
+    return timed(json({{QStringLiteral("watches"), all},
+                       {QStringLiteral("scheduler"), m_options.watches ? QStringLiteral("running") : QStringLiteral("off")}},
+                      Status::Ok),
+                 timer);
+}
+
+QHttpServerResponse RestServer::addWatch(const QByteArray &body, const QElapsedTimer &timer) const
+{
+    QJsonParseError parsed{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &parsed);
+    if (parsed.error != QJsonParseError::NoError || !doc.isObject())
+        return timed(errorResponse(Error::badInput(QStringLiteral("The body must be a JSON object such as "
+                                                                  "{\"id\": \"1070040462135873587\", \"every\": \"1h\"}."))),
+                     timer);
+    const QJsonObject o = doc.object();
+    const QJsonValue idValue = o.value(QStringLiteral("id"));
+    const Snowflake id = dcetime::parseSnowflake(idValue.isString() ? idValue.toString() : QString()).value_or(0);
+    if (id == 0)
+        return timed(errorResponse(Error::badInput(QStringLiteral("\"id\" must be a channel or server id as a string of digits."))), timer);
+    qint64 interval = Watch::defaultIntervalSeconds;
+    if (o.contains(QStringLiteral("every"))) {
+        Expected<qint64> every = watchtime::parseInterval(o.value(QStringLiteral("every")).toString(), QStringLiteral("\"every\""));
+        if (!every)
+            return timed(errorResponse(every.error()), timer);
+        interval = *every;
+    }
+    std::optional<bool> isGuild;
+    const QString kind = o.value(QStringLiteral("kind")).toString();
+    if (kind == QLatin1String("server"))
+        isGuild = true;
+    else if (kind == QLatin1String("channel"))
+        isGuild = false;
+    else if (o.contains(QStringLiteral("kind")))
+        return timed(errorResponse(Error::badInput(QStringLiteral("\"kind\" is \"channel\" or \"server\"."))), timer);
+    MessageStore &store = m_options.service->store();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    Expected<Watch> watch = WatchRunner::prepare(store, id, isGuild, interval,
+                                                 o.value(QStringLiteral("include_threads")).toBool(), now);
+    if (!watch)
+        return timed(errorResponse(watch.error()), timer);
+    if (Expected<void> saved = store.saveWatch(*watch); !saved)
+        return timed(errorResponse(saved.error()), timer);
+    if (m_options.watches)
+        m_options.watches->wake();
+    return timed(json(watchJson(*watch, now), Status::Created), timer);
+}
+
+QHttpServerResponse RestServer::removeWatch(const QString &text, const QElapsedTimer &timer) const
+{
+    const Snowflake id = dcetime::parseSnowflake(text).value_or(0);
+    if (id == 0)
+        return timed(errorResponse(Error::badInput(QStringLiteral("watch_id must be a channel or server id (digits)."))), timer);
+    Expected<bool> removed = m_options.service->store().removeWatch(id);
+    if (!removed)
+        return timed(errorResponse(removed.error()), timer);
+    if (!*removed)
+        return timed(errorResponse(Error::notFound(QStringLiteral("%1 is not on the watch list.").arg(id))), timer);
+    return timed(json({{QStringLiteral("detail"), QStringLiteral("No longer watching %1; its archived messages stay.").arg(id)}},
+                      Status::Ok),
+                 timer);
+}
+
+QHttpServerResponse RestServer::runWatch(const QString &text, const QElapsedTimer &timer) const
+{
+    const Snowflake id = dcetime::parseSnowflake(text).value_or(0);
+    if (id == 0)
+        return timed(errorResponse(Error::badInput(QStringLiteral("watch_id must be a channel or server id (digits)."))), timer);
+    MessageStore &store = m_options.service->store();
+    Expected<QList<Watch>> all = store.watches();
+    if (!all)
+        return timed(errorResponse(all.error()), timer);
+    const auto it = std::find_if(all->begin(), all->end(), [id](const Watch &w) { return w.id == id; });
+    if (it == all->end())
+        return timed(errorResponse(Error::notFound(QStringLiteral("%1 is not on the watch list.").arg(id))), timer);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    it->nextRunMs = now; // due now, for whichever runner comes first
+    if (Expected<void> saved = store.saveWatch(*it); !saved)
+        return timed(errorResponse(saved.error()), timer);
+    if (m_options.watches)
+        m_options.watches->runNow({id});
+    return timed(json({{QStringLiteral("detail"),
+                        m_options.watches ? QStringLiteral("The update of %1 has started.").arg(id)
+                                          : QStringLiteral("%1 is due now: it runs with the next \"fastdiscorddb-server watch run\".").arg(id)},
+                       {QStringLiteral("watch"), watchJson(*it, now)}},
+                      Status::Accepted),
                  timer);
 }
 

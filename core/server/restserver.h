@@ -4,6 +4,7 @@
 #include "dce/dceprocess.h"
 #include "ratelimiter.h"
 #include "search/searchservice.h"
+#include "watch/watchscheduler.h"
 
 #include <QDeadlineTimer>
 #include <QHostAddress>
@@ -47,6 +48,9 @@ public:
         // Set when the server is stopping: a running export is cancelled, a
         // streamed answer ends, refresh-ahead is skipped. May be null.
         std::shared_ptr<const std::atomic_bool> stopping;
+        // `serve --watch`: the scheduler that runs the watch list, woken by
+        // the watch endpoints. Null: watches run elsewhere (`watch run`).
+        std::shared_ptr<WatchScheduler> watches;
     };
 
     explicit RestServer(Options options, QObject *parent = nullptr);
@@ -80,6 +84,12 @@ private:
     bool stopping() const { return m_options.stopping && m_options.stopping->load(); }
     QHttpServerResponse exportChannel(const QString &channelId, const QByteArray &token, const QUrlQuery &query,
                                       const QElapsedTimer &timer, const SearchService &target) const;
+
+    QHttpServerResponse listWatches(const QElapsedTimer &timer) const;
+    QHttpServerResponse addWatch(const QByteArray &body, const QElapsedTimer &timer) const;
+    QHttpServerResponse removeWatch(const QString &id, const QElapsedTimer &timer) const;
+    QHttpServerResponse runWatch(const QString &id, const QElapsedTimer &timer) const;
+    QJsonObject watchHealth() const;
 
     Options m_options;
     QHttpServer m_http;

@@ -9,9 +9,11 @@ Q_LOGGING_CATEGORY(lcPool, "fdd.rest.pool")
 
 namespace fdd {
 
-RestServerPool::RestServerPool(RestServer::Options options, int threads)
+RestServerPool::RestServerPool(RestServer::Options options, int threads, std::shared_ptr<std::atomic_bool> stopping)
     : m_options(std::move(options)), m_count(std::max(1, threads))
 {
+    if (stopping)
+        m_stopping = std::move(stopping);
     m_options.stopping = m_stopping;
 }
 

@@ -17,7 +17,9 @@ namespace fdd {
 class RestServerPool
 {
 public:
-    RestServerPool(RestServer::Options options, int threads);
+    // `stopping` is set by stop(); pass one to share it (with the watch
+    // scheduler of `serve --watch`, say).
+    RestServerPool(RestServer::Options options, int threads, std::shared_ptr<std::atomic_bool> stopping = {});
     // Stops (see stop()), waiting as long as it takes.
     ~RestServerPool();
     RestServerPool(const RestServerPool &) = delete;

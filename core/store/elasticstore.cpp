@@ -1,6 +1,9 @@
 #include "elasticstore.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
+#include <QFileInfo>
+#include <QSysInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -288,7 +291,9 @@ Expected<void> ElasticStore::migrate()
                                                    R"("guild_id":{"type":"keyword"},"last_message_id":{"type":"keyword"}}}})");
     const QList<std::pair<QString, QByteArray>> wanted{
         {m_client.config().index, QJsonDocument(mapping()).toJson(QJsonDocument::Compact)},
-        {channelsIndex(), channelsMapping.toUtf8()}};
+        {channelsIndex(), channelsMapping.toUtf8()},
+        {watchesIndex(), QByteArrayLiteral(R"({"mappings":{"properties":{"watch_id":{"type":"keyword"}}}})")},
+        {locksIndex(), QByteArrayLiteral(R"({"mappings":{"properties":{"host":{"type":"keyword"}}}})")}};
     for (const auto &[index, body] : wanted) {
         Expected<ElasticClient::Reply> exists = m_client.send("HEAD", index);
         if (!exists)
@@ -576,6 +581,181 @@ Expected<StoreStats> ElasticStore::stats()
     s.oldestMs = qint64(aggs.value(QStringLiteral("oldest")).toObject().value(QStringLiteral("value")).toDouble());
     s.newestMs = qint64(aggs.value(QStringLiteral("newest")).toObject().value(QStringLiteral("value")).toDouble());
     return s;
+}
+
+namespace {
+
+QJsonObject watchSettings(const Watch &w)
+{
+    return {{QStringLiteral("watch_id"), id(w.id)},
+            {QStringLiteral("is_guild"), w.isGuild},
+            {QStringLiteral("name"), w.name},
+            {QStringLiteral("interval_s"), w.intervalSeconds},
+            {QStringLiteral("include_threads"), w.includeThreads},
+            {QStringLiteral("paused"), w.paused},
+            {QStringLiteral("next_run_ms"), w.nextRunMs}};
+}
+
+QJsonObject watchRun(const Watch &w)
+{
+    QJsonObject run{{QStringLiteral("next_run_ms"), w.nextRunMs},
+                    {QStringLiteral("last_run_ms"), w.lastRunMs},
+                    {QStringLiteral("last_success_ms"), w.lastSuccessMs},
+                    {QStringLiteral("last_added"), w.lastAdded},
+                    {QStringLiteral("last_error"), w.lastError},
+                    {QStringLiteral("failures"), w.failures}};
+    if (!w.name.isEmpty())
+        run.insert(QStringLiteral("name"), w.name);
+    return run;
+}
+
+qint64 longOf(const QJsonObject &d, const char *key)
+{
+    return qint64(d.value(QLatin1String(key)).toDouble());
+}
+
+} // namespace
+
+Expected<QList<Watch>> ElasticStore::watches()
+{
+    Expected<QJsonObject> docs = m_client.call("POST", watchesIndex() + QStringLiteral("/_search"),
+                                               Object{{QStringLiteral("size"), 10000}}, QStringLiteral("list the watched channels"));
+    if (!docs)
+        return docs.error();
+    QList<Watch> out;
+    for (const QJsonValue &hit : docs->value(QStringLiteral("hits")).toObject().value(QStringLiteral("hits")).toArray()) {
+        const QJsonObject d = hit.toObject().value(QStringLiteral("_source")).toObject();
+        Watch w;
+        w.id = snowflake(d.value(QStringLiteral("watch_id")));
+        w.isGuild = d.value(QStringLiteral("is_guild")).toBool();
+        w.name = d.value(QStringLiteral("name")).toString();
+        w.intervalSeconds = longOf(d, "interval_s");
+        w.includeThreads = d.value(QStringLiteral("include_threads")).toBool();
+        w.paused = d.value(QStringLiteral("paused")).toBool();
+        w.nextRunMs = longOf(d, "next_run_ms");
+        w.lastRunMs = longOf(d, "last_run_ms");
+        w.lastSuccessMs = longOf(d, "last_success_ms");
+        w.lastAdded = longOf(d, "last_added");
+        w.lastError = d.value(QStringLiteral("last_error")).toString();
+        w.failures = int(longOf(d, "failures"));
+        out.append(w);
+    }
+    std::sort(out.begin(), out.end(), [](const Watch &a, const Watch &b) { return a.id < b.id; });
+    return out;
+}
+
+Expected<void> ElasticStore::saveWatch(const Watch &watch)
+{
+    QJsonObject upsert = watchSettings(watch);
+    const QJsonObject run = watchRun(Watch{});
+    for (auto it = run.begin(); it != run.end(); ++it)
+        if (it.key() != QLatin1String("next_run_ms"))
+            upsert.insert(it.key(), it.value());
+    const QJsonObject body{{QStringLiteral("doc"), watchSettings(watch)}, {QStringLiteral("upsert"), upsert}};
+    Expected<QJsonObject> r = m_client.call("POST", watchesIndex() + QStringLiteral("/_update/") + id(watch.id) + QStringLiteral("?refresh=true"),
+                                            body, QStringLiteral("save the watch of %1").arg(watch.id));
+    if (!r)
+        return r.error();
+    return {};
+}
+
+Expected<void> ElasticStore::recordWatchRun(const Watch &watch)
+{
+    const QByteArray body = QJsonDocument(Object{{QStringLiteral("doc"), watchRun(watch)}}).toJson(QJsonDocument::Compact);
+    Expected<ElasticClient::Reply> r = m_client.send("POST", watchesIndex() + QStringLiteral("/_update/") + id(watch.id) + QStringLiteral("?refresh=true"), body);
+    if (!r)
+        return r.error();
+    if (r->status == 404 || r->status / 100 == 2)
+        return {}; // 404: removed meanwhile, and stays removed
+    return Error::unavailable(QStringLiteral("Elasticsearch could not record the run of watch %1 (%2).").arg(watch.id).arg(r->reason()));
+}
+
+Expected<bool> ElasticStore::removeWatch(Snowflake watch)
+{
+    Expected<ElasticClient::Reply> r = m_client.send("DELETE", watchesIndex() + QStringLiteral("/_doc/") + id(watch) + QStringLiteral("?refresh=true"));
+    if (!r)
+        return r.error();
+    if (r->status == 404)
+        return false;
+    if (r->status / 100 != 2)
+        return Error::unavailable(QStringLiteral("Elasticsearch could not remove the watch of %1 (%2).").arg(watch).arg(r->reason()));
+    return true;
+}
+
+namespace {
+
+class ElasticChannelLock final : public ChannelLock
+{
+public:
+    ElasticChannelLock(const ElasticClient &client, QString path, QString version)
+        : m_client(client), m_path(std::move(path)), m_version(std::move(version))
+    {
+    }
+    ~ElasticChannelLock() override
+    {
+        // Only our own version of the lock: one taken over after our lease
+        // ran out is not ours to remove.
+        (void)m_client.send("DELETE", m_path + QStringLiteral("?refresh=true&") + m_version);
+    }
+
+private:
+    const ElasticClient &m_client;
+    QString m_path;
+    QString m_version;
+};
+
+// "if_seq_no=N&if_primary_term=M" of a document a reply describes.
+QString versionOf(const QJsonObject &reply)
+{
+    return QStringLiteral("if_seq_no=%1&if_primary_term=%2")
+        .arg(qint64(reply.value(QStringLiteral("_seq_no")).toDouble()))
+        .arg(qint64(reply.value(QStringLiteral("_primary_term")).toDouble()));
+}
+
+bool processIsGone(qint64 pid)
+{
+    return pid > 0 && !QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid));
+}
+
+} // namespace
+
+Expected<std::unique_ptr<ChannelLock>> ElasticStore::lockChannel(Snowflake channel)
+{
+    const QString path = locksIndex() + QStringLiteral("/_doc/") + id(channel);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const QString host = QSysInfo::machineHostName();
+    const QByteArray mine = QJsonDocument(Object{{QStringLiteral("host"), host},
+                                                 {QStringLiteral("pid"), QCoreApplication::applicationPid()},
+                                                 {QStringLiteral("expires_ms"), now + LockLeaseMs}})
+                                .toJson(QJsonDocument::Compact);
+    const auto taken = [&](const ElasticClient::Reply &r) -> Expected<std::unique_ptr<ChannelLock>> {
+        if (r.status == 409)
+            return std::unique_ptr<ChannelLock>();
+        if (r.status / 100 != 2)
+            return Error::unavailable(QStringLiteral("Elasticsearch could not lock channel %1 for its export (%2).").arg(channel).arg(r.reason()));
+        return std::unique_ptr<ChannelLock>(std::make_unique<ElasticChannelLock>(m_client, path, versionOf(r.json())));
+    };
+    Expected<ElasticClient::Reply> created = m_client.send("PUT", locksIndex() + QStringLiteral("/_create/") + id(channel) + QStringLiteral("?refresh=true"), mine);
+    if (!created)
+        return created.error();
+    if (created->status != 409)
+        return taken(*created);
+    // Held: take it over only from a holder that is gone.
+    Expected<ElasticClient::Reply> held = m_client.send("GET", path);
+    if (!held)
+        return held.error();
+    if (held->status == 404) // released in between: busy this time, free the next
+        return std::unique_ptr<ChannelLock>();
+    const QJsonObject doc = held->json();
+    const QJsonObject holder = doc.value(QStringLiteral("_source")).toObject();
+    const bool expired = longOf(holder, "expires_ms") < now;
+    const bool deadHere = holder.value(QStringLiteral("host")).toString() == host && processIsGone(longOf(holder, "pid"));
+    if (!expired && !deadHere)
+        return std::unique_ptr<ChannelLock>();
+    Expected<ElasticClient::Reply> over = m_client.send("PUT", path + QStringLiteral("?refresh=true&") + versionOf(doc), mine);
+    if (!over)
+        return over.error();
+    return taken(*over);
 }
 
 } // namespace fdd

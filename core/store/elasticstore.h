@@ -28,6 +28,11 @@ public:
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;
     Expected<StoreStats> stats() override;
+    Expected<QList<Watch>> watches() override;
+    Expected<void> saveWatch(const Watch &watch) override;
+    Expected<void> recordWatchRun(const Watch &watch) override;
+    Expected<bool> removeWatch(Snowflake id) override;
+    Expected<std::unique_ptr<ChannelLock>> lockChannel(Snowflake channel) override;
 
     // The query of a request: bool filters of fixed shapes, the user's text
     // only ever a JSON string value (never query_string DSL).
@@ -36,6 +41,13 @@ public:
 
     const ElasticClient &client() const { return m_client; }
     QString channelsIndex() const { return m_client.config().index + QStringLiteral("_channels"); }
+    QString watchesIndex() const { return m_client.config().index + QStringLiteral("_watches"); }
+    // Export locks: one document per channel being exported, created with
+    // _create (so only one process wins), naming its holder's host and pid.
+    // A holder on this host that died, or one past its expiry, is taken over
+    // with if_seq_no, so two takers cannot both win.
+    QString locksIndex() const { return m_client.config().index + QStringLiteral("_locks"); }
+    static constexpr qint64 LockLeaseMs = 6 * 3600 * 1000;
 
     // Bulk batches are flushed at this size.
     static constexpr qsizetype BulkBytes = 4 * 1024 * 1024;

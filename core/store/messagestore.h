@@ -4,6 +4,7 @@
 #include "model/expected.h"
 #include "model/searchpage.h"
 #include "model/searchrequest.h"
+#include "model/watch.h"
 
 #include <QList>
 #include <QString>
@@ -47,6 +48,13 @@ public:
     virtual Expected<IngestResult> commit() = 0;
 };
 
+// Held while one channel is exported; released when destroyed.
+class ChannelLock
+{
+public:
+    virtual ~ChannelLock() = default;
+};
+
 // Where messages live. Every implementation passes the same conformance suite.
 // Methods may be called from any thread; each thread gets its own connection.
 class MessageStore
@@ -73,6 +81,21 @@ public:
     virtual Expected<QList<Channel>> channels() = 0;
     virtual Expected<QList<Guild>> guilds() = 0;
     virtual Expected<StoreStats> stats() = 0;
+
+    // The watch list (channels and servers exported on a schedule), in id order.
+    virtual Expected<QList<Watch>> watches() = 0;
+    // Adds a watch or changes what the user chooses of one (kind, name,
+    // interval, threads, paused, next run); its run state is kept.
+    virtual Expected<void> saveWatch(const Watch &watch) = 0;
+    // Records an attempt: next run and the run state only, and only if the
+    // watch is still there (another process may have removed it).
+    virtual Expected<void> recordWatchRun(const Watch &watch) = 0;
+    // False when there was no such watch.
+    virtual Expected<bool> removeWatch(Snowflake id) = 0;
+    // The export lock of a channel, shared by every process using this
+    // archive: null when another holds it. Released with the returned object,
+    // or when the process holding it dies.
+    virtual Expected<std::unique_ptr<ChannelLock>> lockChannel(Snowflake channel) = 0;
     // After an import, before searches see it: bring the planner's statistics
     // and visibility information up to date, so that the first searches over
     // new messages are as fast as later ones (measured: a cache stampede over

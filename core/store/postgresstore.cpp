@@ -84,6 +84,8 @@ const QList<QStringList> &migrations()
                 "END\n"
                 "$fn$"),
         },
+        // 2: the watch list
+        {sql::createWatchesTable(QStringLiteral("bigint"))},
     };
     return all;
 }
@@ -580,6 +582,112 @@ Expected<QList<Channel>> PostgresStore::channels()
     if (!db)
         return db.error();
     return sql::channels(*db, failureFor(*db));
+}
+
+Expected<QList<Watch>> PostgresStore::watches()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::watches(*db, failureFor(*db));
+}
+
+Expected<void> PostgresStore::saveWatch(const Watch &watch)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::saveWatch(*db, watch, failureFor(*db));
+}
+
+Expected<void> PostgresStore::recordWatchRun(const Watch &watch)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::recordWatchRun(*db, watch, failureFor(*db));
+}
+
+Expected<bool> PostgresStore::removeWatch(Snowflake id)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::removeWatch(*db, id, failureFor(*db));
+}
+
+namespace {
+
+// A libpq connection of its own to the store's database (QPSQL's connect
+// options are "key=value;key=value").
+PGconn *connectDirectly(const DatabaseUrl &url)
+{
+    QList<QByteArray> keys{"host", "port", "user", "password", "dbname", "connect_timeout"};
+    QList<QByteArray> values{url.host.toUtf8(), QByteArray::number(url.port), url.user.toUtf8(), url.password.toUtf8(),
+                             url.database.toUtf8(), "5"};
+    for (const QString &option : url.options.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const qsizetype eq = option.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            continue;
+        const QByteArray key = option.left(eq).trimmed().toUtf8();
+        const QByteArray value = option.mid(eq + 1).trimmed().toUtf8();
+        if (const qsizetype at = keys.indexOf(key); at >= 0)
+            values[at] = value;
+        else
+            keys << key, values << value;
+    }
+    std::vector<const char *> k, v;
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        if (values.at(i).isEmpty())
+            continue;
+        k.push_back(keys.at(i).constData());
+        v.push_back(values.at(i).constData());
+    }
+    k.push_back(nullptr);
+    v.push_back(nullptr);
+    return PQconnectdbParams(k.data(), v.data(), 0);
+}
+
+// A session-level advisory lock keyed on the channel id, on a connection of its own: the server releases it
+// when the connection closes, so a process that dies leaves no lock behind.
+class PostgresChannelLock final : public ChannelLock
+{
+public:
+    ~PostgresChannelLock() override
+    {
+        if (m_conn)
+            PQfinish(m_conn);
+    }
+    PGconn *m_conn = nullptr;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<ChannelLock>> PostgresStore::lockChannel(Snowflake channel)
+{
+    auto lock = std::make_unique<PostgresChannelLock>();
+    lock->m_conn = connectDirectly(m_url);
+    if (PQstatus(lock->m_conn) != CONNECTION_OK)
+        return Error::unavailable(QStringLiteral("PostgreSQL at %1 cannot be reached to lock channel %2 for its export: %3")
+                                      .arg(m_url.redacted())
+                                      .arg(channel)
+                                      .arg(QString::fromUtf8(PQerrorMessage(lock->m_conn)).trimmed()));
+    const QByteArray key = QByteArray::number(qint64(channel));
+    const char *values[] = {key.constData()};
+    PGresult *r = PQexecParams(lock->m_conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, nullptr, values, nullptr,
+                               nullptr, 0);
+    const bool ran = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    const bool taken = ran && PQgetvalue(r, 0, 0)[0] == 't';
+    const QString problem = QString::fromUtf8(PQresultErrorMessage(r)).trimmed();
+    PQclear(r);
+    if (!ran)
+        return Error::unavailable(QStringLiteral("PostgreSQL at %1 could not lock channel %2 for its export: %3")
+                                      .arg(m_url.redacted())
+                                      .arg(channel)
+                                      .arg(problem));
+    if (!taken)
+        return std::unique_ptr<ChannelLock>();
+    return std::unique_ptr<ChannelLock>(std::move(lock));
 }
 
 Expected<QList<Guild>> PostgresStore::guilds()

@@ -199,4 +199,94 @@ void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowf
     q.addBindValue(inserted);
 }
 
+QString createWatchesTable(const QString &bigint)
+{
+    return QStringLiteral("CREATE TABLE watches ("
+                          " watch_id %1 PRIMARY KEY, is_guild integer NOT NULL DEFAULT 0, name text NOT NULL DEFAULT '',"
+                          " interval_s %1 NOT NULL, include_threads integer NOT NULL DEFAULT 0,"
+                          " paused integer NOT NULL DEFAULT 0, next_run_ms %1 NOT NULL DEFAULT 0,"
+                          " last_run_ms %1 NOT NULL DEFAULT 0, last_success_ms %1 NOT NULL DEFAULT 0,"
+                          " last_added %1 NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '',"
+                          " failures integer NOT NULL DEFAULT 0)")
+        .arg(bigint);
+}
+
+Expected<QList<Watch>> watches(const QSqlDatabase &db, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT watch_id, is_guild, name, interval_s, include_threads, paused, next_run_ms,"
+                               " last_run_ms, last_success_ms, last_added, last_error, failures"
+                               " FROM watches ORDER BY watch_id")))
+        return fail(QStringLiteral("list the watched channels"), q.lastError().text());
+    QList<Watch> out;
+    while (q.next()) {
+        Watch w;
+        w.id = q.value(0).toULongLong();
+        w.isGuild = q.value(1).toInt() != 0;
+        w.name = q.value(2).toString();
+        w.intervalSeconds = q.value(3).toLongLong();
+        w.includeThreads = q.value(4).toInt() != 0;
+        w.paused = q.value(5).toInt() != 0;
+        w.nextRunMs = q.value(6).toLongLong();
+        w.lastRunMs = q.value(7).toLongLong();
+        w.lastSuccessMs = q.value(8).toLongLong();
+        w.lastAdded = q.value(9).toLongLong();
+        w.lastError = q.value(10).toString();
+        w.failures = q.value(11).toInt();
+        out.append(w);
+    }
+    return out;
+}
+
+Expected<void> saveWatch(const QSqlDatabase &db, const Watch &w, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO watches (watch_id, is_guild, name, interval_s, include_threads, paused, next_run_ms)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                             " ON CONFLICT (watch_id) DO UPDATE SET is_guild = excluded.is_guild, name = excluded.name,"
+                             " interval_s = excluded.interval_s, include_threads = excluded.include_threads,"
+                             " paused = excluded.paused, next_run_ms = excluded.next_run_ms"));
+    q.addBindValue(qint64(w.id));
+    q.addBindValue(int(w.isGuild));
+    q.addBindValue(nonNull(w.name));
+    q.addBindValue(w.intervalSeconds);
+    q.addBindValue(int(w.includeThreads));
+    q.addBindValue(int(w.paused));
+    q.addBindValue(w.nextRunMs);
+    if (!q.exec())
+        return fail(QStringLiteral("save the watch of %1").arg(w.id), q.lastError().text());
+    return {};
+}
+
+Expected<void> recordWatchRun(const QSqlDatabase &db, const Watch &w, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE watches SET name = CASE WHEN ? = '' THEN name ELSE ? END, next_run_ms = ?,"
+                             " last_run_ms = ?, last_success_ms = ?, last_added = ?, last_error = ?, failures = ?"
+                             " WHERE watch_id = ?"));
+    q.addBindValue(nonNull(w.name));
+    q.addBindValue(nonNull(w.name));
+    q.addBindValue(w.nextRunMs);
+    q.addBindValue(w.lastRunMs);
+    q.addBindValue(w.lastSuccessMs);
+    q.addBindValue(w.lastAdded);
+    q.addBindValue(nonNull(w.lastError));
+    q.addBindValue(w.failures);
+    q.addBindValue(qint64(w.id));
+    if (!q.exec())
+        return fail(QStringLiteral("record the run of watch %1").arg(w.id), q.lastError().text());
+    return {};
+}
+
+Expected<bool> removeWatch(const QSqlDatabase &db, Snowflake id, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM watches WHERE watch_id = ?"));
+    q.addBindValue(qint64(id));
+    if (!q.exec())
+        return fail(QStringLiteral("remove the watch of %1").arg(id), q.lastError().text());
+    return q.numRowsAffected() > 0;
+}
+
 } // namespace fdd::sql

@@ -80,4 +80,13 @@ Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail);
 // guild_id, name, category, type, topic, last_message_id, message_count.
 void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowflake lastMessageId, qint64 inserted);
 
+// The watch list, in the same SQL for both stores (table `watches`, integer
+// flags and millisecond times).
+Expected<QList<Watch>> watches(const QSqlDatabase &db, const Failure &fail);
+Expected<void> saveWatch(const QSqlDatabase &db, const Watch &watch, const Failure &fail);
+Expected<void> recordWatchRun(const QSqlDatabase &db, const Watch &watch, const Failure &fail);
+Expected<bool> removeWatch(const QSqlDatabase &db, Snowflake id, const Failure &fail);
+// The DDL of that table: `bigint` is the integer type's name in the dialect.
+QString createWatchesTable(const QString &bigint);
+
 } // namespace fdd::sql

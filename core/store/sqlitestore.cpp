@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QLockFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSet>
@@ -61,6 +62,8 @@ const QList<QStringList> &migrations()
                            " INSERT INTO messages_trgm (rowid, content) VALUES (new.message_id, new.content);"
                            " END"),
         },
+        // 2: the watch list
+        {sql::createWatchesTable(QStringLiteral("INTEGER"))},
     };
     return all;
 }
@@ -466,6 +469,68 @@ Expected<QList<Guild>> SqliteStore::guilds()
     if (!db)
         return db.error();
     return sql::guilds(*db, failureFn());
+}
+
+Expected<QList<Watch>> SqliteStore::watches()
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::watches(*db, failureFn());
+}
+
+Expected<void> SqliteStore::saveWatch(const Watch &watch)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::saveWatch(*db, watch, failureFn());
+}
+
+Expected<void> SqliteStore::recordWatchRun(const Watch &watch)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::recordWatchRun(*db, watch, failureFn());
+}
+
+Expected<bool> SqliteStore::removeWatch(Snowflake id)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::removeWatch(*db, id, failureFn());
+}
+
+namespace {
+
+// A lock file beside the archive: the processes sharing an SQLite archive
+// share its folder. QLockFile holds the owner's pid and host, so the lock of
+// a process that died is taken over.
+class SqliteChannelLock final : public ChannelLock
+{
+public:
+    explicit SqliteChannelLock(const QString &path) : m_file(path) { m_file.setStaleLockTime(0); }
+    QLockFile m_file;
+};
+
+} // namespace
+
+Expected<std::unique_ptr<ChannelLock>> SqliteStore::lockChannel(Snowflake channel)
+{
+    const QString folder = m_path + QStringLiteral(".locks");
+    if (!QDir().mkpath(folder))
+        return Error::unavailable(QStringLiteral("The folder %1 for the archive's export locks cannot be created.")
+                                      .arg(QDir::toNativeSeparators(folder)));
+    auto lock = std::make_unique<SqliteChannelLock>(QDir(folder).filePath(QStringLiteral("channel-%1.lock").arg(channel)));
+    if (lock->m_file.tryLock(0))
+        return std::unique_ptr<ChannelLock>(std::move(lock));
+    if (lock->m_file.error() == QLockFile::LockFailedError)
+        return std::unique_ptr<ChannelLock>();
+    return Error::unavailable(QStringLiteral("The export lock of channel %1 cannot be written in %2. Check the folder's permissions.")
+                                  .arg(channel)
+                                  .arg(QDir::toNativeSeparators(folder)));
 }
 
 Expected<StoreStats> SqliteStore::stats()

@@ -31,6 +31,11 @@ public:
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;
     Expected<StoreStats> stats() override;
+    Expected<QList<Watch>> watches() override;
+    Expected<void> saveWatch(const Watch &watch) override;
+    Expected<void> recordWatchRun(const Watch &watch) override;
+    Expected<bool> removeWatch(Snowflake id) override;
+    Expected<std::unique_ptr<ChannelLock>> lockChannel(Snowflake channel) override;
     Expected<void> optimize() override;
 
     static int schemaVersion();

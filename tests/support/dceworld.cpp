@@ -38,6 +38,43 @@ void DceWorld::addChannel(Snowflake guild, Snowflake id, const QString &name, bo
     }
 }
 
+void DceWorld::setForbidden(Snowflake channel, bool forbidden)
+{
+    for (qsizetype i = 0; i < m_guilds.size(); ++i) {
+        QJsonObject g = m_guilds.at(i).toObject();
+        QJsonArray channels = g.value(QStringLiteral("channels")).toArray();
+        for (qsizetype j = 0; j < channels.size(); ++j) {
+            QJsonObject c = channels.at(j).toObject();
+            if (c.value(QStringLiteral("id")).toString() != QString::number(channel))
+                continue;
+            c.insert(QStringLiteral("forbidden"), forbidden);
+            channels.replace(j, c);
+            g.insert(QStringLiteral("channels"), channels);
+            m_guilds.replace(i, g);
+        }
+    }
+}
+
+void DceWorld::addThread(Snowflake guild, Snowflake parent, Snowflake id, const QString &name)
+{
+    addChannel(guild, id, name);
+    for (qsizetype i = 0; i < m_guilds.size(); ++i) {
+        QJsonObject g = m_guilds.at(i).toObject();
+        QJsonArray channels = g.value(QStringLiteral("channels")).toArray();
+        for (qsizetype j = 0; j < channels.size(); ++j) {
+            QJsonObject c = channels.at(j).toObject();
+            if (c.value(QStringLiteral("id")).toString() != QString::number(id))
+                continue;
+            c.insert(QStringLiteral("parent"), QString::number(parent));
+            c.insert(QStringLiteral("type"), QStringLiteral("GuildPublicThread"));
+            channels.replace(j, c);
+            g.insert(QStringLiteral("channels"), channels);
+            m_guilds.replace(i, g);
+            return;
+        }
+    }
+}
+
 QList<Snowflake> DceWorld::addMessages(Snowflake channel, int count, const QDateTime &newest, std::chrono::minutes step,
                                        const QString &text)
 {

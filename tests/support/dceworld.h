@@ -21,6 +21,10 @@ public:
     DceWorld();
     void addGuild(Snowflake id, const QString &name);
     void addChannel(Snowflake guild, Snowflake id, const QString &name, bool forbidden = false);
+    // Discord starts (or stops) refusing the token access to a channel.
+    void setForbidden(Snowflake channel, bool forbidden);
+    // A thread of `parent` (a channel of `guild`), listed and exported as DCE does with --include-threads.
+    void addThread(Snowflake guild, Snowflake parent, Snowflake id, const QString &name);
     // `count` messages, the newest at `newest`, one every `step` back in time.
     // Returns the ids, newest first.
     QList<Snowflake> addMessages(Snowflake channel, int count, const QDateTime &newest, std::chrono::minutes step,

@@ -40,6 +40,11 @@ public:
     Expected<QList<Channel>> channels() override { return m_inner->channels(); }
     Expected<QList<Guild>> guilds() override { return m_inner->guilds(); }
     Expected<StoreStats> stats() override { return m_inner->stats(); }
+    Expected<QList<Watch>> watches() override { return m_inner->watches(); }
+    Expected<void> saveWatch(const Watch &w) override { return m_inner->saveWatch(w); }
+    Expected<void> recordWatchRun(const Watch &w) override { return m_inner->recordWatchRun(w); }
+    Expected<bool> removeWatch(Snowflake id) override { return m_inner->removeWatch(id); }
+    Expected<std::unique_ptr<ChannelLock>> lockChannel(Snowflake c) override { return m_inner->lockChannel(c); }
 
 private:
     std::shared_ptr<MessageStore> m_inner;

@@ -16,6 +16,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <thread>
+
 using namespace fdd;
 using fdd::test::fixture;
 using Kind = SearchRequest::Kind;
@@ -353,6 +355,85 @@ private slots:
         QVERIFY(stats);
         QCOMPARE(stats->messages, messageCount());
         QCOMPARE(stats->oldestMs, QDateTime(QDate(2020, 1, 5), QTime(20, 30, 0, 710), Qt::UTC).toMSecsSinceEpoch());
+    }
+
+    void watchListRoundTrips()
+    {
+        QVERIFY(m_store->watches() && m_store->watches()->isEmpty());
+        Watch channel;
+        channel.id = 2222222222222222222ull; // above 2^63: must not go through a signed or a double
+        channel.name = QStringLiteral("#général \"quoted\"");
+        channel.intervalSeconds = 900;
+        channel.includeThreads = true;
+        channel.nextRunMs = 1733000000123;
+        Watch guild;
+        guild.id = 1111111111111111111ull;
+        guild.isGuild = true;
+        guild.paused = true;
+        guild.intervalSeconds = 86400;
+        QVERIFY(m_store->saveWatch(channel));
+        QVERIFY(m_store->saveWatch(guild));
+        Expected<QList<Watch>> listed = m_store->watches();
+        QVERIFY2(listed, listed ? "" : qPrintable(listed.error().message));
+        QCOMPARE(*listed, (QList<Watch>{guild, channel})); // in id order, every field as saved
+
+        // A run's record changes the run state only.
+        Watch ran = channel;
+        ran.nextRunMs = 1733000900123;
+        ran.lastRunMs = 1733000000999;
+        ran.lastSuccessMs = 1733000000999;
+        ran.lastAdded = 42;
+        ran.lastError = QStringLiteral("1 of 2 channels failed: forbidden");
+        ran.failures = 0;
+        ran.paused = true;          // not a run's to change
+        ran.intervalSeconds = 60;   // nor this
+        QVERIFY(m_store->recordWatchRun(ran));
+        Watch expected = ran;
+        expected.paused = false;
+        expected.intervalSeconds = 900;
+        listed = m_store->watches();
+        QVERIFY(listed);
+        QCOMPARE(listed->value(1), expected);
+
+        // Saving the settings again keeps the run state.
+        Watch edited = channel;
+        edited.intervalSeconds = 7200;
+        QVERIFY(m_store->saveWatch(edited));
+        listed = m_store->watches();
+        expected.intervalSeconds = 7200;
+        expected.nextRunMs = channel.nextRunMs;
+        QCOMPARE(listed->value(1), expected);
+
+        // A run recorded for a watch removed meanwhile does not bring it back.
+        Expected<bool> removed = m_store->removeWatch(guild.id);
+        QVERIFY(removed && *removed);
+        removed = m_store->removeWatch(guild.id);
+        QVERIFY(removed && !*removed);
+        QVERIFY(m_store->recordWatchRun(guild));
+        listed = m_store->watches();
+        QCOMPARE(listed->size(), 1);
+        QCOMPARE(listed->first().id, channel.id);
+        QVERIFY(*m_store->removeWatch(channel.id));
+        QVERIFY(m_store->watches()->isEmpty());
+    }
+
+    void channelLockIsExclusive()
+    {
+        Expected<std::unique_ptr<ChannelLock>> first = m_store->lockChannel(2222222222222222222ull);
+        QVERIFY2(first, first ? "" : qPrintable(first.error().message));
+        QVERIFY(*first);
+        // Another holder (another thread: its own connection) is refused while it is held...
+        Expected<std::unique_ptr<ChannelLock>> second = Error::internal({});
+        std::thread([&] { second = m_store->lockChannel(2222222222222222222ull); }).join();
+        QVERIFY(second);
+        QVERIFY(!*second);
+        // ... another channel is not,
+        Expected<std::unique_ptr<ChannelLock>> other = m_store->lockChannel(2222222222222222223ull);
+        QVERIFY(other && *other);
+        // and once released it can be taken again.
+        first->reset();
+        std::thread([&] { second = m_store->lockChannel(2222222222222222222ull); }).join();
+        QVERIFY(second && *second);
     }
 
     void tooLongTermIsRefused()

@@ -7,7 +7,10 @@ response bodies shaped like Elasticsearch 8's documented ones:
   PUT /{index}/_alias/{name}
   POST /_bulk, /{index}/_bulk         NDJSON: index, create, delete; per-item results and errors
   POST /{index}/_refresh
-  GET /{index}/_doc/{id}, PUT /{index}/_doc/{id}
+  GET/PUT/DELETE /{index}/_doc/{id}  with _seq_no/_primary_term; PUT and DELETE take
+                                      if_seq_no & if_primary_term (409 version_conflict_engine_exception)
+  PUT /{index}/_create/{id}           409 when the document exists
+  POST /{index}/_update/{id}          {"doc": {...}, "upsert": {...}}; 404 document_missing_exception
   POST /{index}/_search               query: bool (must, filter, must_not), term, terms, ids, range,
                                       match (operator and/or), wildcard (case_insensitive), match_all;
                                       sort, from, size, search_after, track_total_hits, _source,
@@ -41,6 +44,8 @@ STOP = set("a an and are as at be but by for if in into is it no not of on or su
 TOKEN = re.compile(r"\w+", re.UNICODE)
 
 indices = {}  # name -> {"mappings": {...}, "docs": {id: source}, "aliases": set()}
+seq_nos = {}  # (index, id) -> the _seq_no of the document's last write
+next_seq_no = [0]
 faults = {"bulk_429": 0, "bulk_item_error": None, "search_500": 0}
 lock = threading.Lock()
 
@@ -320,8 +325,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def handle_any(self):
-        path = self.path.split("?")[0]
+        path, _, query = self.path.partition("?")
         parts = [p for p in path.split("/") if p]
+        self.params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         raw = self.body()
         with lock:
             status, answer = self.route(self.command, parts, raw)
@@ -364,17 +370,68 @@ class Handler(BaseHTTPRequestHandler):
             return 200, {"acknowledged": True}
         if op == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
+        docs = indices[index]["docs"]
+
+        def written(doc_id, existed, status_created=201):
+            next_seq_no[0] += 1
+            seq_nos[(index, doc_id)] = next_seq_no[0]
+            return (200 if existed else status_created), {
+                "_index": index, "_id": doc_id, "_version": 1, "result": "updated" if existed else "created",
+                "_seq_no": next_seq_no[0], "_primary_term": 1, "_shards": {"total": 1, "successful": 1, "failed": 0}}
+
+        def conflict(doc_id, why):
+            return error(409, "version_conflict_engine_exception", f"[{doc_id}]: version conflict, {why}", index)
+
+        def stale(doc_id):
+            """if_seq_no/if_primary_term given and not the document's current ones."""
+            if "if_seq_no" not in self.params:
+                return None
+            current = seq_nos.get((index, doc_id))
+            if doc_id not in docs or current != int(self.params["if_seq_no"]) or self.params.get("if_primary_term") != "1":
+                return conflict(doc_id, f"required seqNo [{self.params['if_seq_no']}], primary term "
+                                        f"[{self.params.get('if_primary_term')}]. current document has seqNo [{current}]")
+            return None
+
+        if op == "_create":
+            doc_id = parts[2]
+            if doc_id in docs:
+                return conflict(doc_id, "document already exists (current version [1])")
+            docs[doc_id] = json.loads(raw)
+            return written(doc_id, False)
+        if op == "_update":
+            doc_id = parts[2]
+            body = json.loads(raw or b"{}")
+            if doc_id not in docs:
+                if "upsert" not in body:
+                    return error(404, "document_missing_exception", f"[{doc_id}]: document missing", index)
+                docs[doc_id] = body["upsert"]
+                return written(doc_id, False)
+            docs[doc_id] = dict(docs[doc_id], **body.get("doc", {}))
+            return written(doc_id, True)
         if op == "_doc":
             doc_id = parts[2]
-            docs = indices[index]["docs"]
             if method == "PUT" or method == "POST":
+                refused = stale(doc_id)
+                if refused:
+                    return refused
                 existed = doc_id in docs
                 docs[doc_id] = json.loads(raw)
-                return (200 if existed else 201), {"_index": index, "_id": doc_id, "_version": 1,
-                                                   "result": "updated" if existed else "created"}
+                return written(doc_id, existed)
+            if method == "DELETE":
+                refused = stale(doc_id)
+                if refused:
+                    return refused
+                if doc_id not in docs:
+                    return 404, {"_index": index, "_id": doc_id, "_version": 1, "result": "not_found"}
+                del docs[doc_id]
+                seq_nos.pop((index, doc_id), None)
+                next_seq_no[0] += 1
+                return 200, {"_index": index, "_id": doc_id, "_version": 2, "result": "deleted",
+                             "_seq_no": next_seq_no[0], "_primary_term": 1}
             if doc_id not in docs:
                 return 404, {"_index": index, "_id": doc_id, "found": False}
-            return 200, {"_index": index, "_id": doc_id, "_version": 1, "found": True, "_source": docs[doc_id]}
+            return 200, {"_index": index, "_id": doc_id, "_version": 1, "_seq_no": seq_nos.get((index, doc_id), 0),
+                         "_primary_term": 1, "found": True, "_source": docs[doc_id]}
         if op == "_search":
             if faults["search_500"] > 0:
                 faults["search_500"] -= 1
