@@ -373,6 +373,65 @@ private slots:
     // The embedded archive where it cannot be written, and on a full disk
     // (a file-size limit makes every write past it fail, as ENOSPC would):
     // a sentence, and what was archived before is all still there.
+    void watchCommand()
+    {
+        QTemporaryDir tmp;
+        const QString archive = QStringLiteral("--database=sqlite://") + tmp.filePath(QStringLiteral("archive.db"));
+        QCOMPARE(run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json")), archive}).exitCode, 0);
+        const Run empty = run({QStringLiteral("watch"), QStringLiteral("list"), archive});
+        QCOMPARE(empty.exitCode, 0);
+        QVERIFY2(empty.err.contains(QStringLiteral("Nothing is watched")), qPrintable(empty.err));
+
+        // A server the archive knows is watched as a server; a channel by its name.
+        const Run server = run({QStringLiteral("watch"), QStringLiteral("add"), QStringLiteral("1111111111111111111"),
+                                QStringLiteral("--every"), QStringLiteral("6h"), archive});
+        QVERIFY2(server.exitCode == 0, qPrintable(server.err));
+        QVERIFY2(server.err.contains(QStringLiteral("Watching server Test Guild (1111111111111111111) every 6h")), qPrintable(server.err));
+        const Run channel = run({QStringLiteral("watch"), QStringLiteral("add"), QStringLiteral("2222222222222222222"),
+                                 QStringLiteral("--threads"), archive});
+        QVERIFY2(channel.err.contains(QStringLiteral("channel #general")), qPrintable(channel.err));
+        QVERIFY2(channel.err.contains(QStringLiteral("threads included")), qPrintable(channel.err));
+        QCOMPARE(run({QStringLiteral("watch"), QStringLiteral("pause"), QStringLiteral("1111111111111111111"), archive}).exitCode, 0);
+
+        const Run listed = run({QStringLiteral("watch"), QStringLiteral("list"), QStringLiteral("--json"), archive});
+        QCOMPARE(listed.exitCode, 0);
+        const QJsonArray all = QJsonDocument::fromJson(listed.out.toUtf8()).array();
+        QCOMPARE(all.size(), 2);
+        QCOMPARE(all.at(0).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("server"));
+        QCOMPARE(all.at(0).toObject().value(QStringLiteral("state")).toString(), QStringLiteral("paused"));
+        QCOMPARE(all.at(1).toObject().value(QStringLiteral("include_threads")).toBool(), true);
+        QCOMPARE(all.at(1).toObject().value(QStringLiteral("every")).toString(), QStringLiteral("1h"));
+        const Run table = run({QStringLiteral("watch"), QStringLiteral("list"), archive});
+        QVERIFY2(table.out.contains(QStringLiteral("#general")) && table.out.contains(QStringLiteral("paused")), qPrintable(table.out));
+
+        // Mistakes get a sentence and exit 2.
+        for (const QStringList &bad : {QStringList{QStringLiteral("add"), QStringLiteral("12"), QStringLiteral("--every"), QStringLiteral("5 parsecs")},
+                                       QStringList{QStringLiteral("add"), QStringLiteral("general")},
+                                       QStringList{QStringLiteral("remove"), QStringLiteral("42")},
+                                       QStringList{QStringLiteral("frobnicate")}}) {
+            const Run refused = run(QStringList{QStringLiteral("watch")} + bad + QStringList{archive});
+            QVERIFY2(refused.exitCode == 2, qPrintable(bad.join(QLatin1Char(' ')) + QLatin1String(": ") + refused.err));
+            QVERIFY2(!refused.err.trimmed().isEmpty() && !refused.err.contains(QStringLiteral("Usage")), qPrintable(refused.err));
+        }
+        QCOMPARE(run({QStringLiteral("watch"), QStringLiteral("remove"), QStringLiteral("1111111111111111111"), archive}).exitCode, 0);
+
+        // `watch run` without a token: the due watch fails with the reason, which the list shows.
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISCORD_TOKEN"));
+        env.remove(QStringLiteral("CREDENTIALS_DIRECTORY"));
+        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=/nonexistent"));
+        env.insert(QStringLiteral("FDD_DCE"), QStringLiteral("/bin/true"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(FDD_SERVER_BINARY), {QStringLiteral("watch"), QStringLiteral("run"), archive});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("No Discord token")));
+        const QJsonArray after = QJsonDocument::fromJson(run({QStringLiteral("watch"), QStringLiteral("list"), QStringLiteral("--json"), archive}).out.toUtf8()).array();
+        QCOMPARE(after.at(0).toObject().value(QStringLiteral("state")).toString(), QStringLiteral("failing"));
+        QVERIFY(after.at(0).toObject().value(QStringLiteral("last_error")).toString().startsWith(QStringLiteral("No Discord token")));
+    }
+
     void embeddedArchiveFaults()
     {
         QTemporaryDir tmp;

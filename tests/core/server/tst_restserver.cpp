@@ -97,6 +97,15 @@ class TestRestServer : public QObject
         return answer(m_nam.post(request, QByteArray()));
     }
 
+    Answer send(const QByteArray &verb, const QString &path, const QByteArray &body, quint16 port, const QByteArray &apiKey = {})
+    {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        if (!apiKey.isNull())
+            request.setRawHeader("X-Api-Key", apiKey);
+        return answer(m_nam.sendCustomRequest(request, verb, body));
+    }
+
 private slots:
     void initTestCase()
     {
@@ -310,6 +319,56 @@ private slots:
             QVERIFY(a.raw.contains("fetch(\"/api/openapi.json\")"));
             QVERIFY(a.raw.contains("X-Api-Key"));
         }
+    }
+
+    void watchListOverRest()
+    {
+        // Behind the API key.
+        QCOMPARE(send("POST", QStringLiteral("/api/watches"), R"({"id":"123"})", m_keyedPort).status, 401);
+        QCOMPARE(get(QStringLiteral("/api/watches"), m_keyedPort).status, 401);
+
+        Answer added = send("POST", QStringLiteral("/api/watches"),
+                            R"({"id":"9223372036854775000","every":"6h","include_threads":true})", m_port);
+        QVERIFY2(added.status == 201, added.raw.constData());
+        QCOMPARE(added.body.value(QStringLiteral("id")).toString(), QStringLiteral("9223372036854775000"));
+        QCOMPARE(added.body.value(QStringLiteral("kind")).toString(), QStringLiteral("channel"));
+        QCOMPARE(added.body.value(QStringLiteral("every_seconds")).toInt(), 6 * 3600);
+        QCOMPARE(added.body.value(QStringLiteral("state")).toString(), QStringLiteral("due"));
+        for (const QByteArray &bad : {QByteArrayLiteral("not json"), QByteArrayLiteral(R"({"id":12})"),
+                                      QByteArrayLiteral(R"({"id":"12","every":"5 parsecs"})"),
+                                      QByteArrayLiteral(R"({"id":"12","kind":"galaxy"})")}) {
+            const Answer refused = send("POST", QStringLiteral("/api/watches"), bad, m_port);
+            QVERIFY2(refused.status == 400, bad.constData());
+            QVERIFY(!refused.body.value(QStringLiteral("detail")).toString().isEmpty());
+        }
+
+        Answer listed = get(QStringLiteral("/api/watches"));
+        QCOMPARE(listed.status, 200);
+        QCOMPARE(listed.body.value(QStringLiteral("watches")).toArray().size(), 1);
+        QCOMPARE(listed.body.value(QStringLiteral("scheduler")).toString(), QStringLiteral("off"));
+
+        const Answer run = send("POST", QStringLiteral("/api/watches/9223372036854775000/run"), {}, m_port);
+        QVERIFY2(run.status == 202, run.raw.constData());
+        QVERIFY(run.body.value(QStringLiteral("detail")).toString().contains(QStringLiteral("watch run")));
+        QCOMPARE(send("POST", QStringLiteral("/api/watches/99/run"), {}, m_port).status, 404);
+
+        // A failing watch shows in the health answer.
+        Expected<QList<Watch>> all = m_store->watches();
+        QVERIFY(all && all->size() == 1);
+        Watch failing = all->first();
+        failing.failures = 2;
+        failing.lastError = QStringLiteral("Discord refused the token: it is invalid or has expired.");
+        QVERIFY(m_store->recordWatchRun(failing));
+        const QJsonObject health = get(QStringLiteral("/api/health")).body.value(QStringLiteral("watches")).toObject();
+        QCOMPARE(health.value(QStringLiteral("status")).toString(), QStringLiteral("failing"));
+        QCOMPARE(health.value(QStringLiteral("failing")).toInt(), 1);
+        QCOMPARE(health.value(QStringLiteral("problems")).toArray().first().toObject().value(QStringLiteral("last_error")).toString(),
+                 failing.lastError);
+
+        QCOMPARE(send("DELETE", QStringLiteral("/api/watches/9223372036854775000"), {}, m_port).status, 200);
+        QCOMPARE(send("DELETE", QStringLiteral("/api/watches/9223372036854775000"), {}, m_port).status, 404);
+        QCOMPARE(send("DELETE", QStringLiteral("/api/watches/abc"), {}, m_port).status, 400);
+        QVERIFY(m_store->watches()->isEmpty());
     }
 
     void openapiDescribesEveryRoute()
