@@ -10,6 +10,7 @@
 #include "resultsmodel.h"
 #include "settingsdialog.h"
 #include "timelinechart.h"
+#include "watchpanel.h"
 
 #include "server/restserverpool.h"
 
@@ -21,6 +22,8 @@
 #include <QComboBox>
 #include <QDateEdit>
 #include <QDir>
+#include <QDockWidget>
+#include <QSystemTrayIcon>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -28,6 +31,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -102,12 +106,15 @@ MainWindow::MainWindow(QWidget *parent)
     initResources();
     buildActions();
     buildLayout();
+    buildWatching();
 
     connect(m_archive, &Archive::opened, this, [this] {
         m_storeLabel->setText(m_archive->describe());
         refreshChannels();
         showArchiveState(true);
         loadApiKeyAndApply();
+        const Expected<DceProgram> dce = locateDce();
+        m_watchPanel->setArchive(m_archive->service(), dce ? *dce : DceProgram{}, dce ? QString() : dce.error().message);
         emit archiveReady();
     });
     // New messages: the channel counts change; the results on screen stay
@@ -127,6 +134,7 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow()
 {
     m_api.reset();
+    m_watchPanel->stop(); // cancels a running update: nothing half-imported
     if (m_import)
         m_import->cancel();
     m_archive->pool()->waitForDone(); // no worker outlives what it reports to
@@ -439,6 +447,7 @@ void MainWindow::refreshChannels()
                     const QString name = c.guildId == 0 ? tr("Direct Messages")
                                                         : guildNames.value(c.guildId, QString::number(c.guildId));
                     guildItem = new QTreeWidgetItem(m_channels, {name});
+                    guildItem->setData(0, Qt::UserRole + 1, QString::number(c.guildId));
                     guildItem->setFlags(guildItem->flags() & ~Qt::ItemIsSelectable);
                 }
                 auto *item = new QTreeWidgetItem(guildItem, {QStringLiteral("#%1 (%2)").arg(c.name, number(c.messageCount))});
@@ -792,9 +801,7 @@ void MainWindow::applyApiSettings()
     options.redis = options.service->cache() ? options.service->cache()->redis() : nullptr;
     options.apiKey = m_settings.apiKey.toUtf8();
     options.rateLimit = options.redis ? 600 : 0;
-    if (Expected<DceProgram> dce = DceProgram::locate(m_settings.dcePath.isEmpty() ? qEnvironmentVariable("FDD_DCE")
-                                                                                  : m_settings.dcePath,
-                                                      qEnvironmentVariable("FDD_DCE_DLL")))
+    if (Expected<DceProgram> dce = locateDce())
         options.dce = *dce;
     else
         options.dceProblem = dce.error().message;
@@ -812,8 +819,77 @@ void MainWindow::applyApiSettings()
                             .arg(*port));
 }
 
+Expected<DceProgram> MainWindow::locateDce() const
+{
+    return DceProgram::locate(m_settings.dcePath.isEmpty() ? qEnvironmentVariable("FDD_DCE") : m_settings.dcePath,
+                              qEnvironmentVariable("FDD_DCE_DLL"));
+}
+
+void MainWindow::buildWatching()
+{
+    m_watchPanel = new WatchPanel(m_archive->pool(), this);
+    auto *dock = new QDockWidget(tr("Watched"), this);
+    dock->setObjectName(QStringLiteral("watchDock"));
+    dock->setWidget(m_watchPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    dock->hide();
+    QAction *toggle = dock->toggleViewAction();
+    toggle->setText(tr("&Watched Channels"));
+    toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_W));
+    menuBar()->insertMenu(menuBar()->actions().value(3), new QMenu(tr("&View"), this))->menu()->addAction(toggle);
+    connect(m_watchPanel, &WatchPanel::archiveChanged, m_archive, &Archive::changed);
+
+    // Right-click a channel or a server: watch it.
+    m_channels->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_channels, &QTreeWidget::customContextMenuRequested, this, [this, dock](const QPoint &at) {
+        QTreeWidgetItem *item = m_channels->itemAt(at);
+        if (!item)
+            return;
+        const Snowflake channel = item->data(0, Qt::UserRole).toString().toULongLong();
+        const Snowflake guild = item->data(0, Qt::UserRole + 1).toString().toULongLong();
+        if (channel == 0 && guild == 0)
+            return;
+        QMenu menu(this);
+        menu.addAction(guild ? tr("Watch This Server (Every Hour)") : tr("Watch This Channel (Every Hour)"), this, [=] {
+            m_watchPanel->addWatch(guild ? guild : channel, guild != 0, Watch::defaultIntervalSeconds, false);
+            dock->show();
+        });
+        menu.exec(m_channels->viewport()->mapToGlobal(at));
+    });
+
+    // Failures are told (not every run): in the tray while the window is closed, else in the status bar.
+    connect(m_watchPanel, &WatchPanel::watchFailed, this, [this](const QString &name, const QString &sentence) {
+        if (m_tray && m_tray->isVisible())
+            m_tray->showMessage(tr("FastDiscordDB: %1 was not updated").arg(name), sentence, QSystemTrayIcon::Warning);
+        else
+            statusBar()->showMessage(tr("%1 was not updated: %2").arg(name, sentence), 15000);
+    });
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // Watched channels keep updating with the window closed, if the user wants.
+    if (m_watchPanel->keepsRunningInBackground() && QSystemTrayIcon::isSystemTrayAvailable()) {
+        if (!m_tray) {
+            m_tray = new QSystemTrayIcon(windowIcon(), this);
+            m_tray->setToolTip(tr("FastDiscordDB: keeping watched channels current"));
+            auto *menu = new QMenu(this);
+            menu->addAction(tr("&Show FastDiscordDB"), this, [this] { showNormal(); activateWindow(); m_tray->hide(); });
+            menu->addAction(tr("&Quit"), qApp, &QApplication::quit);
+            m_tray->setContextMenu(menu);
+            connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
+                if (r == QSystemTrayIcon::Trigger) {
+                    showNormal();
+                    activateWindow();
+                    m_tray->hide();
+                }
+            });
+        }
+        m_tray->show();
+        hide();
+        event->ignore();
+        return;
+    }
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "appsettings.h"
+#include "dce/dceprogram.h"
 #include "model/expected.h"
 #include "model/searchrequest.h"
 #include "store/messagestore.h"
@@ -20,6 +21,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QStackedWidget;
+class QSystemTrayIcon;
 class QTableView;
 class QToolButton;
 class QTreeWidget;
@@ -33,6 +35,7 @@ class ConversationView;
 class ImportTask;
 class ResultsModel;
 class TimelineChart;
+class WatchPanel;
 
 // The search window: a search bar, the channels, a paged results table, the
 // conversation of the selected message and a timeline of matches. Every
@@ -54,6 +57,7 @@ public:
     QTableView *resultsView() const { return m_table; }
     ConversationView *conversation() const { return m_conversation; }
     TimelineChart *timeline() const { return m_timeline; }
+    WatchPanel *watchPanel() const { return m_watchPanel; }
     QLineEdit *termEdit() const { return m_term; }
     QComboBox *modeBox() const { return m_mode; }
     QString statusText() const;
@@ -106,6 +110,9 @@ private:
     // `problem` says why the keychain could not be used, if it could not.
     void withApiKey(std::function<void(const std::optional<Error> &problem)> then);
     QStringList highlightTerms() const;
+    // The "Watched" dock, the channel tree's "Watch" menu and the tray icon.
+    void buildWatching();
+    Expected<DceProgram> locateDce() const;
 
     Archive *m_archive;
     AppSettings m_settings;
@@ -138,6 +145,8 @@ private:
     QToolButton *m_importCancel;
     QLabel *m_welcomeText;
     QLabel *m_apiLabel = nullptr;
+    WatchPanel *m_watchPanel = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
     bool m_apiKeyLoaded = false; // m_settings.apiKey holds the keychain's key
     std::unique_ptr<RestServerPool> m_api;
     quint16 m_apiPort = 0;

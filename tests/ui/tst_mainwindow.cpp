@@ -7,10 +7,15 @@
 #include "resultsmodel.h"
 #include "secrets/keychain.h"
 #include "timelinechart.h"
+#include "watchpanel.h"
 
 #include <QAbstractEventDispatcher>
 #include <QApplication>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QTableWidget>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QPushButton>
@@ -267,6 +272,62 @@ private slots:
         QVERIFY(dialog.findChild<QLineEdit *>(QStringLiteral("token"))->text().isEmpty());
         searchFor(QStringLiteral("pruning"));
         QCOMPARE(m_window->resultsModel()->page().totalCount, 9);
+    }
+
+    // The "Watched" panel, driven with clicks: add a channel through its
+    // dialog, see it updated by itself (the token from the keychain), pause
+    // it, remove it.
+    void watchedPanelKeepsAChannelCurrent()
+    {
+        if (!qEnvironmentVariableIsSet("FDD_TEST_KEYRING"))
+            QSKIP("needs the private keyring of tests/support/with-keyring");
+        constexpr Snowflake channel = 555100200300400601;
+        test::DceWorld world;
+        world.addGuild(555100200300400600, QStringLiteral("Florists"));
+        world.addChannel(555100200300400600, channel, QStringLiteral("tulips"));
+        world.addMessages(channel, 6, QDateTime::currentDateTimeUtc().addSecs(-90), std::chrono::minutes(20),
+                          QStringLiteral("tulip bulbs in spring"));
+        world.apply();
+        bool saved = false;
+        Keychain::write(Keychain::discordToken, QLatin1String(test::DceWorld::token), this, [&](Expected<void> done) { saved = bool(done); });
+        QTRY_VERIFY(saved);
+
+        auto *dock = m_window->findChild<QDockWidget *>(QStringLiteral("watchDock"));
+        QVERIFY(dock);
+        dock->toggleViewAction()->trigger();
+        QVERIFY(dock->isVisible());
+        WatchPanel *panel = m_window->watchPanel();
+        auto *add = panel->findChildren<QPushButton *>().value(0);
+        QCOMPARE(add->text(), QStringLiteral("&Add…"));
+        QTimer::singleShot(0, this, [] {
+            auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("watchId")), QString::number(channel));
+            dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        });
+        QTest::mouseClick(add, Qt::LeftButton);
+
+        // Due at once: the scheduler exports it, and the table says so.
+        QTRY_VERIFY_WITH_TIMEOUT(!panel->watches().isEmpty() && panel->watches().first().lastAdded == 6, 30000);
+        QTableWidget *table = panel->table();
+        QCOMPARE(table->rowCount(), 1);
+        QCOMPARE(table->item(0, 0)->text(), QStringLiteral("#tulips"));
+        QCOMPARE(table->item(0, 4)->text(), QStringLiteral("6"));
+        QCOMPARE(table->item(0, 5)->text(), QStringLiteral("Up to date"));
+        searchFor(QStringLiteral("bulbs"));
+        QCOMPARE(m_window->resultsModel()->page().totalCount, 6);
+
+        table->selectRow(0);
+        auto *pause = panel->findChildren<QPushButton *>().value(2);
+        QCOMPARE(pause->text(), QStringLiteral("&Pause"));
+        QTest::mouseClick(pause, Qt::LeftButton);
+        QTRY_VERIFY(!panel->watches().isEmpty() && panel->watches().first().paused);
+        QCOMPARE(table->item(0, 5)->text(), QStringLiteral("Paused"));
+        table->selectRow(0);
+        QTest::mouseClick(panel->findChildren<QPushButton *>().value(1), Qt::LeftButton); // Remove
+        QTRY_COMPARE(table->rowCount(), 0);
+        QVERIFY(m_window->archive()->service()->store().watches()->isEmpty());
+        dock->hide();
     }
 
     void restApiRunsInsideTheApp()
