@@ -4,7 +4,7 @@ _fastdiscorddb_server()
     local cur prev words cword
     _init_completion || return
 
-    local commands="import search export reindex serve"
+    local commands="import search export reindex serve watch"
     local common="--database --store --elastic --redis --help"
     if [[ $cword -eq 1 ]]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -18,7 +18,7 @@ _fastdiscorddb_server()
         --dce|--api-key-file) _filedir; return ;;
         --database|--elastic|--redis|--target|--listen|--substring|--fulltext|--all|--date|--channel|--author|\
         --page|--page-size|--guild|--after|--before|--timeout|--list-channels|--threads|--rate-limit|\
-        --export-timeout|--stop-timeout)
+        --export-timeout|--stop-timeout|--every)
             return ;;
     esac
     local options
@@ -27,7 +27,13 @@ _fastdiscorddb_server()
         search) options="$common --substring --fulltext --all --date --channel --author --page --page-size --json" ;;
         export) options="$common --dce --guild --after --before --update --keep --timeout --list-guilds --list-channels" ;;
         reindex) options="$common --from --to --target" ;;
-        serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout" ;;
+        serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout --watch" ;;
+        watch)
+            if [[ $cword -eq 2 ]]; then
+                COMPREPLY=($(compgen -W "add remove pause resume list run" -- "$cur"))
+                return
+            fi
+            options="$common --dce --every --guild --channel --threads --json --timeout" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
