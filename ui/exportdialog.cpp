@@ -44,6 +44,8 @@ ExportDialog::ExportDialog(std::shared_ptr<SearchService> service, QString dcePa
     , m_from(new QDateEdit(QDate::currentDate().addDays(-7), this))
     , m_to(new QDateEdit(QDate::currentDate(), this))
     , m_update(new QRadioButton(tr("Everything since the last export (update)"), this))
+    , m_keep(new QCheckBox(tr("Then keep them updated"), this))
+    , m_keepEvery(new QComboBox(this))
     , m_progress(new QProgressBar(this))
     , m_status(new QLabel(this))
     , m_results(new QListWidget(this))
@@ -112,6 +114,20 @@ ExportDialog::ExportDialog(std::shared_ptr<SearchService> service, QString dcePa
     windowLayout->addLayout(lastRow);
     windowLayout->addLayout(betweenRow);
     windowLayout->addWidget(m_update);
+    m_keep->setObjectName(QStringLiteral("keepUpdated"));
+    m_keep->setToolTip(tr("Adds the channels to the watch list (View → Watched Channels): they are exported again "
+                          "by themselves, each time with only what is new."));
+    for (const auto &[label, seconds] : QList<std::pair<QString, qint64>>{{tr("every 15 minutes"), 900}, {tr("every hour"), 3600},
+                                                                         {tr("every 6 hours"), 21600}, {tr("every day"), 86400}})
+        m_keepEvery->addItem(label, seconds);
+    m_keepEvery->setCurrentIndex(1);
+    m_keepEvery->setEnabled(false);
+    connect(m_keep, &QCheckBox::toggled, m_keepEvery, &QWidget::setEnabled);
+    auto *keepRow = new QHBoxLayout;
+    keepRow->addWidget(m_keep);
+    keepRow->addWidget(m_keepEvery);
+    keepRow->addStretch(1);
+    windowLayout->addLayout(keepRow);
     windowLayout->addWidget(new QLabel(tr("Into: %1 %2").arg(m_service->store().name(), m_service->store().location()), this));
 
     auto *layout = new QVBoxLayout(this);
@@ -168,6 +184,13 @@ void ExportDialog::loadStoredToken()
 void ExportDialog::setToken(const QString &token) { m_token->setText(token); }
 void ExportDialog::setChannelIds(const QString &ids) { m_ids->setText(ids); }
 void ExportDialog::setUpdate(bool update) { (update ? m_update : m_lastDays)->setChecked(true); }
+
+void ExportDialog::setKeepUpdated(qint64 intervalSeconds)
+{
+    m_keep->setChecked(intervalSeconds > 0);
+    if (const int at = m_keepEvery->findData(intervalSeconds); at >= 0)
+        m_keepEvery->setCurrentIndex(at);
+}
 bool ExportDialog::isExporting() const { return m_task && m_task->isRunning(); }
 
 Expected<DceProgram> ExportDialog::program() const
@@ -283,6 +306,8 @@ void ExportDialog::startExport()
                 m_tokenState->setText(saved.error().message);
             }
         });
+    if (m_keep->isChecked())
+        emit watchRequested(channels, m_keepEvery->currentData().toLongLong());
     m_token->clear(); // never shown again in clear
     m_token->setPlaceholderText(tr("•••••••• (in use)"));
 
@@ -327,7 +352,7 @@ void ExportDialog::setBusy(bool busy)
     m_start->setEnabled(!busy);
     m_buttons->button(QDialogButtonBox::Cancel)->setText(busy ? tr("Stop") : tr("Close"));
     for (QWidget *w : std::initializer_list<QWidget *>{m_token, m_loadGuilds, m_guilds, m_channels, m_ids, m_lastDays,
-                                                       m_days, m_between, m_from, m_to, m_update})
+                                                       m_days, m_between, m_from, m_to, m_update, m_keep})
         w->setEnabled(!busy);
 }
 

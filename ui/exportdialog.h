@@ -38,11 +38,15 @@ public:
     void setToken(const QString &token);
     void setChannelIds(const QString &ids);
     void setUpdate(bool update);
+    // "Keep these channels updated": every `intervalSeconds`, 0 for not.
+    void setKeepUpdated(qint64 intervalSeconds);
     void startExport();
     bool isExporting() const;
 
 signals:
     void exported(qint64 inserted); // new messages landed
+    // The user asked to keep these channels updated (the watch list).
+    void watchRequested(const QList<Snowflake> &channels, qint64 intervalSeconds);
 
 protected:
     void reject() override;
@@ -76,6 +80,8 @@ private:
     QDateEdit *m_from;
     QDateEdit *m_to;
     QRadioButton *m_update;
+    QCheckBox *m_keep;
+    QComboBox *m_keepEvery;
     QProgressBar *m_progress;
     QLabel *m_status;
     QListWidget *m_results;

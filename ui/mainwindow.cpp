@@ -733,6 +733,10 @@ void MainWindow::openExportDialog()
     auto *dialog = new ExportDialog(m_archive->service(), m_settings.dcePath, m_archive->pool(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ExportDialog::exported, m_archive, &Archive::changed);
+    connect(dialog, &ExportDialog::watchRequested, this, [this](const QList<Snowflake> &channels, qint64 every) {
+        for (Snowflake id : channels)
+            m_watchPanel->addWatch(id, false, every, false);
+    });
     dialog->open();
 }
 

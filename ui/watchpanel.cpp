@@ -16,8 +16,10 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QStyle>
 #include <QTableWidget>
 #include <QThreadPool>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -32,6 +34,21 @@ QString when(qint64 ms)
     if (ms <= 0)
         return QObject::tr("never");
     return QLocale().toString(QDateTime::fromMSecsSinceEpoch(ms), QLocale::ShortFormat);
+}
+
+// "in 40 min", "20 min ago", "in 5 h"; a date past a day.
+QString relative(qint64 ms, qint64 now)
+{
+    if (ms <= 0)
+        return QObject::tr("never");
+    const qint64 minutes = (ms - now) / 60000;
+    const qint64 size = std::abs(minutes);
+    if (size >= 24 * 60)
+        return when(ms);
+    const QString amount = size < 1 ? QString() : size < 60 ? QObject::tr("%1 min").arg(size) : QObject::tr("%1 h").arg(size / 60);
+    if (amount.isEmpty())
+        return ms >= now ? QObject::tr("now") : QObject::tr("just now");
+    return minutes >= 0 ? QObject::tr("in %1").arg(amount) : QObject::tr("%1 ago").arg(amount);
 }
 
 } // namespace
@@ -91,6 +108,13 @@ WatchPanel::WatchPanel(QThreadPool *pool, QWidget *parent)
     for (QWidget *w : {static_cast<QWidget *>(m_add), static_cast<QWidget *>(m_table)})
         w->setEnabled(false);
     m_status->setText(tr("Open an archive to watch channels in it."));
+    // "in 39 min" stays true while the panel is on screen.
+    auto *tick = new QTimer(this);
+    connect(tick, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            refresh();
+    });
+    tick->start(30000);
 }
 
 WatchPanel::~WatchPanel()
@@ -183,8 +207,8 @@ void WatchPanel::show(const QList<Watch> &watches)
                                                                        : w.lastError;
         const QStringList cells{(w.isGuild ? tr("Server %1") : tr("%1")).arg(name) + (w.includeThreads ? tr(" (with threads)") : QString()),
                                 watchtime::formatInterval(w.intervalSeconds),
-                                w.paused ? tr("paused") : when(w.nextRunMs),
-                                when(w.lastRunMs),
+                                w.paused ? tr("paused") : w.nextRunMs <= now ? tr("now") : relative(w.nextRunMs, now),
+                                relative(w.lastRunMs, now),
                                 QLocale().toString(w.lastAdded),
                                 shownState};
         for (int c = 0; c < ColumnCount; ++c) {
@@ -192,8 +216,11 @@ void WatchPanel::show(const QList<Watch> &watches)
             item->setData(Qt::UserRole, QVariant::fromValue(qulonglong(w.id)));
             if (c == StateColumn || c == NameColumn)
                 item->setToolTip(w.lastError.isEmpty() ? QString::number(w.id) : w.lastError);
+            if (c == NextColumn || c == LastColumn)
+                item->setToolTip(when(c == NextColumn ? w.nextRunMs : w.lastRunMs));
+            // An icon, not a colour: it reads on a dark theme as on a light one.
             if (c == StateColumn && state == QLatin1String("failing"))
-                item->setForeground(palette().brush(QPalette::Active, QPalette::Link)); // the palette's, dark or light
+                item->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
             m_table->setItem(row, c, item);
         }
         if (selected.contains(w.id))
@@ -201,8 +228,9 @@ void WatchPanel::show(const QList<Watch> &watches)
     }
     m_table->resizeColumnsToContents();
     m_status->setText(watches.isEmpty() ? tr("Nothing is watched yet. Add a channel or a server, or right-click a channel on the left.")
-                      : failing ? tr("%n watch(es) failing: hover over the state for why.", nullptr, failing)
-                                : tr("%n watched, updated while FastDiscordDB runs.", nullptr, int(watches.size())));
+                      : failing ? (failing == 1 ? tr("1 watch is failing: hover over its state for why.")
+                                                : tr("%1 watches are failing: hover over a state for why.").arg(failing))
+                                : tr("%1 watched, updated while FastDiscordDB runs.").arg(watches.size()));
 }
 
 QList<Snowflake> WatchPanel::selectedIds() const

@@ -7,10 +7,12 @@
 #include "archive.h"
 #include "mainwindow.h"
 #include "resultsmodel.h"
+#include "watchpanel.h"
 
 #include <QApplication>
 #include <QIcon>
 #include <QDir>
+#include <QDockWidget>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -80,6 +82,46 @@ int main(int argc, char *argv[])
     QTest::qWait(300);
     if (!save(&window, out + QStringLiteral("/search.png")))
         return 1;
+
+    // The Watched panel, with the states a user meets.
+    {
+        MessageStore &store = window.archive()->service()->store();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const auto add = [&](Snowflake id, bool guild, const QString &name, qint64 every, qint64 added, const QString &error,
+                             int failures, bool paused) {
+            Watch w;
+            w.id = id;
+            w.isGuild = guild;
+            w.name = name;
+            w.intervalSeconds = every;
+            w.paused = paused;
+            w.includeThreads = guild;
+            w.nextRunMs = now + (failures ? 20 : 40) * 60 * 1000;
+            store.saveWatch(w);
+            w.lastRunMs = now - 20 * 60 * 1000;
+            w.lastSuccessMs = failures ? now - 26 * 3600 * 1000 : w.lastRunMs;
+            w.lastAdded = added;
+            w.lastError = error;
+            w.failures = failures;
+            store.recordWatchRun(w);
+        };
+        add(1070040462135873587, false, QStringLiteral("#general"), 3600, 214, {}, 0, false);
+        add(1070040462135873500, true, QStringLiteral("Hikers"), 21600, 1873, {}, 0, false);
+        add(1070040462135873590, false, QStringLiteral("#staff"), 3600, 0,
+            QStringLiteral("The token has no access to channel 1070040462135873590: Discord answered \"forbidden\". "
+                           "Check that the account can read it."), 3, false);
+        add(1070040462135873601, false, QStringLiteral("#memes"), 86400, 57, {}, 0, true);
+        auto *dock = window.findChild<QDockWidget *>(QStringLiteral("watchDock"));
+        dock->show();
+        QSignalSpy refreshed(window.watchPanel(), &WatchPanel::refreshed);
+        window.watchPanel()->refresh();
+        if (!waitFor(refreshed))
+            return 1;
+        QTest::qWait(300);
+        if (!save(&window, out + QStringLiteral("/watched.png")))
+            return 1;
+        dock->hide();
+    }
 
     ExportDialog dialog(window.archive()->service(), QString(), window.archive()->pool(), &window);
     dialog.setChannelIds(QStringLiteral("1070040462135873587"));

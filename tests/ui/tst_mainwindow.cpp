@@ -263,10 +263,16 @@ private slots:
                             m_window.get());
         dialog.show();
         QSignalSpy exported(&dialog, &ExportDialog::exported);
+        QSignalSpy watch(&dialog, &ExportDialog::watchRequested);
         dialog.setToken(QLatin1String(test::DceWorld::token));
         dialog.setChannelIds(QString::number(channel));
+        dialog.setKeepUpdated(21600);
         dialog.startExport();
         QVERIFY(waitFor(exported));
+        // "Then keep them updated": the channels go to the watch list, every 6 hours.
+        QCOMPARE(watch.count(), 1);
+        QCOMPARE(watch.first().at(0).value<QList<Snowflake>>(), QList<Snowflake>{channel});
+        QCOMPARE(watch.first().at(1).toLongLong(), 21600);
         QCOMPARE(exported.first().first().toLongLong(), 9);
         // The token is not left in clear in the dialog.
         QVERIFY(dialog.findChild<QLineEdit *>(QStringLiteral("token"))->text().isEmpty());
