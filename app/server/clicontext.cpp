@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 
+#include <csignal>
 #include <cstdio>
 
 namespace fdd::cli {
@@ -35,6 +36,25 @@ Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, c
         return Error::badInput(max ? QStringLiteral("--%1 takes a number of seconds from %2 to %3.").arg(name).arg(min).arg(*max)
                                    : QStringLiteral("--%1 takes a number of seconds above %2.").arg(name).arg(min - 1));
     return std::chrono::seconds(seconds);
+}
+
+namespace {
+
+std::atomic_bool interrupted{false};
+static_assert(std::atomic_bool::is_always_lock_free, "set from a signal handler");
+
+void onInterrupt(int)
+{
+    interrupted.store(true);
+}
+
+} // namespace
+
+const std::atomic_bool &cancelOnSignals()
+{
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    return interrupted;
 }
 
 Expected<QString> storedDiscordToken()

@@ -8,6 +8,7 @@
 #include <QCommandLineParser>
 #include <QTextStream>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -58,6 +59,10 @@ Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, c
 // credential ($CREDENTIALS_DIRECTORY/discord-token, LoadCredential=), then
 // the system keychain (where the desktop app keeps it).
 Expected<QString> storedDiscordToken();
+
+// From now on SIGINT and SIGTERM set the flag returned (for a long job's
+// cancel flag) instead of ending the process.
+const std::atomic_bool &cancelOnSignals();
 
 int parseOrExit(QCommandLineParser &parser, const QStringList &arguments, const QString &synopsis);
 

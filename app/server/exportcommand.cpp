@@ -9,7 +9,6 @@
 #include <QLocale>
 
 #include <atomic>
-#include <csignal>
 #include <iostream>
 #include <string>
 #include <termios.h>
@@ -19,13 +18,6 @@ namespace fdd::cli {
 
 namespace {
 
-std::atomic_bool interrupted{false};
-static_assert(std::atomic_bool::is_always_lock_free, "set from a signal handler");
-
-void onInterrupt(int)
-{
-    interrupted.store(true);
-}
 
 // Asks on the terminal without echoing what is typed.
 std::optional<QString> promptForToken()
@@ -145,8 +137,7 @@ int runExport(const QStringList &arguments)
     if (!token)
         return report(token.error());
 
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    const std::atomic_bool &interrupted = cancelOnSignals();
     if (listing) {
         DceProcess process(*dce, *token);
         process.setCancelFlag(&interrupted);

@@ -11,19 +11,11 @@
 #include <QLocale>
 
 #include <atomic>
-#include <csignal>
 
 namespace fdd::cli {
 
 namespace {
 
-std::atomic_bool interrupted{false};
-static_assert(std::atomic_bool::is_always_lock_free, "set from a signal handler");
-
-void onInterrupt(int)
-{
-    interrupted.store(true);
-}
 
 Expected<Snowflake> watchId(const QStringList &positional)
 {
@@ -99,6 +91,7 @@ int runDue(const QCommandLineParser &parser)
         runner.setFailure(dce.error());
     else if (!token)
         runner.setFailure(token.error());
+    const std::atomic_bool &interrupted = cancelOnSignals();
     runner.setCancelFlag(&interrupted);
     runner.setTimeout(*timeout);
     runner.setWatchDoneHandler([](const Watch &w) {
@@ -109,8 +102,6 @@ int runDue(const QCommandLineParser &parser)
             err() << "updated " << what << ": " << w.lastAdded << " new" << (w.lastError.isEmpty() ? QString() : QStringLiteral(" (") + w.lastError + QLatin1Char(')'))
                   << Qt::endl;
     });
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
     Expected<WatchRunReport> done = runner.runDue();
     if (!done)
         return report(done.error());

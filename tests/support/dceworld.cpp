@@ -38,7 +38,7 @@ void DceWorld::addChannel(Snowflake guild, Snowflake id, const QString &name, bo
     }
 }
 
-void DceWorld::setForbidden(Snowflake channel, bool forbidden)
+void DceWorld::editChannel(Snowflake channel, const std::function<void(QJsonObject &)> &edit)
 {
     for (qsizetype i = 0; i < m_guilds.size(); ++i) {
         QJsonObject g = m_guilds.at(i).toObject();
@@ -47,26 +47,7 @@ void DceWorld::setForbidden(Snowflake channel, bool forbidden)
             QJsonObject c = channels.at(j).toObject();
             if (c.value(QStringLiteral("id")).toString() != QString::number(channel))
                 continue;
-            c.insert(QStringLiteral("forbidden"), forbidden);
-            channels.replace(j, c);
-            g.insert(QStringLiteral("channels"), channels);
-            m_guilds.replace(i, g);
-        }
-    }
-}
-
-void DceWorld::addThread(Snowflake guild, Snowflake parent, Snowflake id, const QString &name)
-{
-    addChannel(guild, id, name);
-    for (qsizetype i = 0; i < m_guilds.size(); ++i) {
-        QJsonObject g = m_guilds.at(i).toObject();
-        QJsonArray channels = g.value(QStringLiteral("channels")).toArray();
-        for (qsizetype j = 0; j < channels.size(); ++j) {
-            QJsonObject c = channels.at(j).toObject();
-            if (c.value(QStringLiteral("id")).toString() != QString::number(id))
-                continue;
-            c.insert(QStringLiteral("parent"), QString::number(parent));
-            c.insert(QStringLiteral("type"), QStringLiteral("GuildPublicThread"));
+            edit(c);
             channels.replace(j, c);
             g.insert(QStringLiteral("channels"), channels);
             m_guilds.replace(i, g);
@@ -75,36 +56,39 @@ void DceWorld::addThread(Snowflake guild, Snowflake parent, Snowflake id, const 
     }
 }
 
+void DceWorld::setForbidden(Snowflake channel, bool forbidden)
+{
+    editChannel(channel, [&](QJsonObject &c) { c.insert(QStringLiteral("forbidden"), forbidden); });
+}
+
+void DceWorld::addThread(Snowflake guild, Snowflake parent, Snowflake id, const QString &name)
+{
+    addChannel(guild, id, name);
+    editChannel(id, [&](QJsonObject &c) {
+        c.insert(QStringLiteral("parent"), QString::number(parent));
+        c.insert(QStringLiteral("type"), QStringLiteral("GuildPublicThread"));
+    });
+}
+
 QList<Snowflake> DceWorld::addMessages(Snowflake channel, int count, const QDateTime &newest, std::chrono::minutes step,
                                        const QString &text)
 {
     QList<Snowflake> ids;
-    for (qsizetype i = 0; i < m_guilds.size(); ++i) {
-        QJsonObject g = m_guilds.at(i).toObject();
-        QJsonArray channels = g.value(QStringLiteral("channels")).toArray();
-        for (qsizetype j = 0; j < channels.size(); ++j) {
-            QJsonObject c = channels.at(j).toObject();
-            if (c.value(QStringLiteral("id")).toString() != QString::number(channel))
-                continue;
-            QJsonArray messages = c.value(QStringLiteral("messages")).toArray();
-            for (int k = 0; k < count; ++k) {
-                const QDateTime at = newest.addSecs(-qint64(k) * step.count() * 60);
-                const Snowflake id = snowflakeAt(at) + Snowflake(k % 4096);
-                ids.append(id);
-                messages.append(QJsonObject{
-                    {QStringLiteral("id"), QString::number(id)},
-                    {QStringLiteral("timestamp"), at.toUTC().toString(Qt::ISODateWithMs).replace(QLatin1Char('Z'), QStringLiteral("+00:00"))},
-                    {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4242")},
-                                                           {QStringLiteral("name"), QStringLiteral("alice")}}},
-                    {QStringLiteral("content"), QStringLiteral("%1 #%2").arg(text).arg(k)}});
-            }
-            c.insert(QStringLiteral("messages"), messages);
-            channels.replace(j, c);
-            g.insert(QStringLiteral("channels"), channels);
-            m_guilds.replace(i, g);
-            return ids;
+    editChannel(channel, [&](QJsonObject &c) {
+        QJsonArray messages = c.value(QStringLiteral("messages")).toArray();
+        for (int k = 0; k < count; ++k) {
+            const QDateTime at = newest.addSecs(-qint64(k) * step.count() * 60);
+            const Snowflake id = snowflakeAt(at) + Snowflake(k % 4096);
+            ids.append(id);
+            messages.append(QJsonObject{
+                {QStringLiteral("id"), QString::number(id)},
+                {QStringLiteral("timestamp"), at.toUTC().toString(Qt::ISODateWithMs).replace(QLatin1Char('Z'), QStringLiteral("+00:00"))},
+                {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4242")},
+                                                       {QStringLiteral("name"), QStringLiteral("alice")}}},
+                {QStringLiteral("content"), QStringLiteral("%1 #%2").arg(text).arg(k)}});
         }
-    }
+        c.insert(QStringLiteral("messages"), messages);
+    });
     return ids;
 }
 

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <functional>
+
 namespace fdd::test {
 
 // What the DiscordChatExporter stand-in (tests/support/dce) sees as Discord:
@@ -41,6 +43,9 @@ public:
     static Snowflake snowflakeAt(const QDateTime &at);
 
 private:
+    // Runs `edit` on the channel (or thread) with this id, wherever it is.
+    void editChannel(Snowflake channel, const std::function<void(QJsonObject &)> &edit);
+
     QTemporaryDir m_dir;
     QJsonArray m_guilds;
 };
