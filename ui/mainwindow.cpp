@@ -854,7 +854,7 @@ void MainWindow::buildWatching()
         if (channel == 0 && guild == 0)
             return;
         QMenu menu(this);
-        menu.addAction(guild ? tr("Watch This Server (Every Hour)") : tr("Watch This Channel (Every Hour)"), this, [=] {
+        menu.addAction(guild ? tr("Watch This Server (Every Hour)") : tr("Watch This Channel (Every Hour)"), this, [=, this] {
             m_watchPanel->addWatch(guild ? guild : channel, guild != 0, Watch::defaultIntervalSeconds, false);
             dock->show();
         });

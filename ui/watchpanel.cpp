@@ -124,9 +124,12 @@ WatchPanel::~WatchPanel()
 
 void WatchPanel::stop()
 {
+    if (m_token)
+        m_token->close(); // this thread no longer answers the scheduler
     if (m_scheduler)
         m_scheduler->stop();
     m_scheduler.reset();
+    m_token.reset();
 }
 
 bool WatchPanel::keepsRunningInBackground() const
@@ -143,11 +146,12 @@ void WatchPanel::setArchive(std::shared_ptr<SearchService> service, DceProgram p
     WatchScheduler::Options o;
     o.service = m_service;
     o.program = std::move(program);
-    o.token = [dceProblem]() -> Expected<QString> {
+    m_token.emplace(Keychain::discordToken);
+    o.token = [dceProblem, relay = *m_token]() -> Expected<QString> {
         if (!dceProblem.isEmpty())
             return Error::unavailable(dceProblem);
-        // In the scheduler's thread, never the GUI's.
-        Expected<std::optional<QString>> token = Keychain::readBlocking(Keychain::discordToken);
+        // The scheduler's thread waits; the GUI's asks the keychain.
+        Expected<std::optional<QString>> token = relay.read();
         if (!token)
             return token.error();
         if (!*token || (*token)->isEmpty())

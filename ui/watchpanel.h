@@ -3,10 +3,12 @@
 #include "model/watch.h"
 #include "search/searchservice.h"
 #include "dce/dceprogram.h"
+#include "secrets/keychain.h"
 
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QCheckBox;
 class QLabel;
@@ -64,6 +66,8 @@ private:
     QThreadPool *m_pool;
     std::shared_ptr<SearchService> m_service;
     std::unique_ptr<WatchScheduler> m_scheduler;
+    // The scheduler's way to the keychain, which answers in this thread.
+    std::optional<KeychainRelay> m_token;
     QList<Watch> m_watches;
     QTableWidget *m_table;
     QPushButton *m_add;

@@ -57,7 +57,7 @@ const std::atomic_bool &cancelOnSignals()
     return interrupted;
 }
 
-Expected<QString> storedDiscordToken()
+Expected<QString> storedDiscordToken(const KeychainRelay *relay)
 {
     const QString fromEnvironment = qEnvironmentVariable("DISCORD_TOKEN").trimmed();
     if (!fromEnvironment.isEmpty())
@@ -72,7 +72,7 @@ Expected<QString> storedDiscordToken()
         }
     }
     QString keychainProblem;
-    Expected<std::optional<QString>> stored = Keychain::readBlocking(Keychain::discordToken);
+    Expected<std::optional<QString>> stored = relay ? relay->read() : Keychain::readBlocking(Keychain::discordToken);
     if (stored && *stored && !(*stored)->isEmpty())
         return **stored;
     if (!stored)

@@ -3,6 +3,7 @@
 #include "dce/dceprocess.h"
 #include "search/searchservice.h"
 #include "model/expected.h"
+#include "secrets/keychain.h"
 #include "store/messagestore.h"
 
 #include <QCommandLineParser>
@@ -57,8 +58,9 @@ Expected<std::chrono::seconds> secondsOption(const QCommandLineParser &parser, c
 
 // The Discord token, never from argv: $DISCORD_TOKEN, then a systemd
 // credential ($CREDENTIALS_DIRECTORY/discord-token, LoadCredential=), then
-// the system keychain (where the desktop app keeps it).
-Expected<QString> storedDiscordToken();
+// the system keychain (where the desktop app keeps it). From a thread other
+// than the main one, through `relay`.
+Expected<QString> storedDiscordToken(const KeychainRelay *relay = nullptr);
 
 // From now on SIGINT and SIGTERM set the flag returned (for a long job's
 // cancel flag) instead of ending the process.

@@ -163,15 +163,16 @@ int runServe(const QStringList &arguments)
     if (!threadsOk || threads < 1 || threads > 256)
         return report(Error::badInput(QStringLiteral("--threads takes a number from 1 to 256.")));
     auto stopping = std::make_shared<std::atomic_bool>(false);
+    const KeychainRelay keychain(Keychain::discordToken); // answered by this thread's event loop
     if (parser.isSet(QStringLiteral("watch"))) {
         WatchScheduler::Options watch;
         watch.service = *service;
         watch.program = options.dce;
         const QString dceProblem = options.dce.program.isEmpty() ? options.dceProblem : QString();
-        watch.token = [dceProblem]() -> Expected<QString> {
+        watch.token = [dceProblem, relay = keychain]() -> Expected<QString> {
             if (!dceProblem.isEmpty())
                 return Error::unavailable(dceProblem);
-            return storedDiscordToken();
+            return storedDiscordToken(&relay); // in the scheduler's thread
         };
         watch.timeout = options.exportTimeout;
         watch.stopping = stopping; // the server's: a stop cancels the running export
@@ -204,6 +205,7 @@ int runServe(const QStringList &arguments)
         err() << "Running the watch list." << Qt::endl;
     }
     QCoreApplication::exec();
+    keychain.close(); // this thread answers no more
     const bool stopped = pool.stop(*stopTimeout);
     // The pool's stop set the flag the scheduler reads: its export is cancelled.
     if (!stopped || (options.watches && !options.watches->stop(*stopTimeout))) {

@@ -2,8 +2,13 @@
 
 #include <qt6keychain/keychain.h>
 
+#include <QCoreApplication>
 #include <QEventLoop>
 #include <QPointer>
+#include <QThread>
+
+#include <condition_variable>
+#include <mutex>
 
 namespace fdd {
 
@@ -76,6 +81,47 @@ Expected<std::optional<QString>> Keychain::readBlocking(const Entry &entry)
     if (!result)
         loop.exec();
     return std::move(*result);
+}
+
+struct KeychainRelay::State
+{
+    std::mutex mutex;
+    std::condition_variable answered;
+    bool closed = false;
+};
+
+KeychainRelay::KeychainRelay(Keychain::Entry entry)
+    : m_entry(std::move(entry))
+    , m_state(std::make_shared<State>())
+{
+}
+
+Expected<std::optional<QString>> KeychainRelay::read() const
+{
+    QCoreApplication *app = QCoreApplication::instance();
+    Q_ASSERT(app && QThread::currentThread() != app->thread());
+    using Answer = std::optional<Expected<std::optional<QString>>>;
+    auto answer = std::make_shared<Answer>();
+    const std::shared_ptr<State> state = m_state;
+    QMetaObject::invokeMethod(app, [app, state, answer, entry = m_entry] {
+        Keychain::read(entry, app, [state, answer](Expected<std::optional<QString>> r) {
+            const std::lock_guard lock(state->mutex);
+            answer->emplace(std::move(r));
+            state->answered.notify_all();
+        });
+    }, Qt::QueuedConnection);
+    std::unique_lock lock(state->mutex);
+    state->answered.wait(lock, [&] { return answer->has_value() || state->closed; });
+    if (!answer->has_value())
+        return Error::cancelled(QStringLiteral("The keychain was not asked for %1: the program is stopping.").arg(m_entry.noun));
+    return std::move(**answer);
+}
+
+void KeychainRelay::close() const
+{
+    const std::lock_guard lock(m_state->mutex);
+    m_state->closed = true;
+    m_state->answered.notify_all();
 }
 
 } // namespace fdd
