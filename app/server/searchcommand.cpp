@@ -94,7 +94,7 @@ void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelN
     for (const Message &m : page.messages) {
         const QString when = m.timestamp().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
         const QString channel = channelNames.value(m.channelId, QString::number(m.channelId));
-        o << when << "  #" << channel << "  " << m.authorName << "  [" << m.id << "]\n";
+        o << when << "  #" << channel << "  " << m.authorDisplayName() << "  [" << m.id << "]\n";
         const QStringList lines = m.content.split(QLatin1Char('\n'));
         for (const QString &line : lines)
             o << "    " << line << '\n';

@@ -7,7 +7,7 @@
 namespace fdd {
 
 namespace {
-constexpr quint32 formatVersion = 1;
+constexpr quint32 formatVersion = 2; // 2: the whole message (type, pin, nickname, detail)
 } // namespace
 
 SearchCache::SearchCache(std::shared_ptr<RedisClient> redis, const MessageStore &store, Options options)
@@ -132,7 +132,7 @@ QByteArray SearchCache::encode(const SearchPage &page)
     for (const Message &m : page.messages)
         s << quint64(m.id) << quint64(m.channelId) << quint64(m.guildId) << quint64(m.authorId) << m.authorName
           << m.timestampMs << m.editedMs << m.content << quint64(m.replyToId) << m.attachmentCount << m.embedCount
-          << m.reactionCount;
+          << m.reactionCount << m.type << m.isPinned << m.authorNickname << m.detailJson();
     return bytes;
 }
 
@@ -151,7 +151,10 @@ std::optional<SearchPage> SearchCache::decode(const QByteArray &bytes)
         Message m;
         quint64 id, channel, guild, author, reply;
         s >> id >> channel >> guild >> author >> m.authorName >> m.timestampMs >> m.editedMs >> m.content >> reply
-            >> m.attachmentCount >> m.embedCount >> m.reactionCount;
+            >> m.attachmentCount >> m.embedCount >> m.reactionCount >> m.type >> m.isPinned >> m.authorNickname;
+        QByteArray detail;
+        s >> detail;
+        m.setDetailJson(detail);
         m.id = id;
         m.channelId = channel;
         m.guildId = guild;

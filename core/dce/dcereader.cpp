@@ -7,9 +7,14 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 
+#include "model/jsonfields.h"
+
+#include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/filereadstream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -24,9 +29,12 @@ namespace fdd {
 
 namespace {
 
-// The SAX handler is a small state machine over the parts of the format it
-// keeps; every other value (embeds, stickers, roles, interaction, …) is
+// The SAX handler is a small state machine over the export's outer parts
+// (guild, channel, the messages array); every other top-level value is
 // skipped, whatever it holds, so newer exports with more keys still read.
+// Each message is copied as it streams past into a buffer, parsed into a
+// DOM of its own and read from there: memory stays bounded by the largest
+// message, and a message's fields can be read in any order.
 class Handler
 {
 public:
@@ -38,8 +46,8 @@ public:
     }
 
     // --- RapidJSON SAX interface ---
-    bool Null() { return scalar(nullptr, 0, /*isNull=*/true); }
-    bool Bool(bool) { return scalar(nullptr, 0, false); }
+    bool Null() { return m_capture ? m_writer.Null() : scalar(nullptr, 0, /*isNull=*/true); }
+    bool Bool(bool b) { return m_capture ? m_writer.Bool(b) : scalar(nullptr, 0, false); }
     bool Int(int) { return scalar(nullptr, 0, false); }
     bool Uint(unsigned) { return scalar(nullptr, 0, false); }
     bool Int64(int64_t) { return scalar(nullptr, 0, false); }
@@ -47,11 +55,21 @@ public:
     bool Double(double) { return scalar(nullptr, 0, false); }
     // With kParseNumbersAsStringsFlag numbers arrive as text: ids written as
     // numbers stay exact.
-    bool RawNumber(const char *s, rapidjson::SizeType n, bool) { return scalar(s, n, false); }
-    bool String(const char *s, rapidjson::SizeType n, bool) { return scalar(s, n, false); }
+    bool RawNumber(const char *s, rapidjson::SizeType n, bool)
+    {
+        return m_capture ? m_writer.RawNumber(s, n) : scalar(s, n, false);
+    }
+    bool String(const char *s, rapidjson::SizeType n, bool)
+    {
+        return m_capture ? m_writer.String(s, n) : scalar(s, n, false);
+    }
 
     bool StartObject()
     {
+        if (m_capture) {
+            ++m_capture;
+            return m_writer.StartObject();
+        }
         if (m_skipDepth > 0) {
             ++m_skipDepth;
             return true;
@@ -69,20 +87,10 @@ public:
         case State::Messages:
             if (m_header.channel.id == 0)
                 return fail(QStringLiteral("its messages come before its channel"));
-            m_message = Message{};
-            m_message.channelId = m_header.channel.id;
-            m_message.guildId = m_header.guild.id;
-            m_seen = 0;
-            return push(State::Message);
-        case State::Message:
-            if (m_field == Field::Author)
-                return push(State::Author);
-            if (m_field == Field::Reference)
-                return push(State::Reference);
-            break;
-        case State::Count:
-            ++*m_counter;
-            break;
+            m_capture = 1;
+            m_captured.Clear();
+            m_writer.Reset(m_captured);
+            return m_writer.StartObject();
         default:
             break;
         }
@@ -90,22 +98,26 @@ public:
         return true;
     }
 
-    bool EndObject(rapidjson::SizeType)
+    bool EndObject(rapidjson::SizeType n)
     {
+        if (m_capture) {
+            if (!m_writer.EndObject(n))
+                return false;
+            return --m_capture > 0 || finishMessage();
+        }
         if (m_skipDepth > 0) {
             --m_skipDepth;
             return true;
         }
-        const State ended = state();
         m_stack.pop_back();
         m_field = Field::Other;
-        if (ended == State::Message)
-            return finishMessage();
         return true;
     }
 
     bool StartArray()
     {
+        if (m_capture)
+            return m_writer.StartArray();
         if (m_skipDepth > 0) {
             ++m_skipDepth;
             return true;
@@ -114,24 +126,16 @@ public:
             m_sawMessages = true;
             return push(State::Messages);
         }
-        if (state() == State::Message) {
-            m_counter = m_field == Field::Attachments ? &m_message.attachmentCount
-                      : m_field == Field::Embeds      ? &m_message.embedCount
-                      : m_field == Field::Reactions   ? &m_message.reactionCount
-                                                      : nullptr;
-            if (m_counter)
-                return push(State::Count);
-        }
-        if (state() == State::Count)
-            ++*m_counter;
         if (state() == State::Start)
             return fail(QStringLiteral("it is a list, not an export object"));
         m_skipDepth = 1;
         return true;
     }
 
-    bool EndArray(rapidjson::SizeType)
+    bool EndArray(rapidjson::SizeType n)
     {
+        if (m_capture)
+            return m_writer.EndArray(n);
         if (m_skipDepth > 0) {
             --m_skipDepth;
             return true;
@@ -143,6 +147,8 @@ public:
 
     bool Key(const char *s, rapidjson::SizeType n, bool)
     {
+        if (m_capture)
+            return m_writer.Key(s, n);
         if (m_skipDepth > 0)
             return true;
         const std::string_view k(s, n);
@@ -164,24 +170,6 @@ public:
             else if (k == "type") m_field = Field::Type;
             else if (k == "category") m_field = Field::Category;
             else if (k == "topic") m_field = Field::Topic;
-            break;
-        case State::Message:
-            if (k == "id") m_field = Field::Id;
-            else if (k == "timestamp") m_field = Field::Timestamp;
-            else if (k == "timestampEdited") m_field = Field::Edited;
-            else if (k == "content") m_field = Field::Content;
-            else if (k == "author") m_field = Field::Author;
-            else if (k == "reference") m_field = Field::Reference;
-            else if (k == "attachments") m_field = Field::Attachments;
-            else if (k == "embeds") m_field = Field::Embeds;
-            else if (k == "reactions") m_field = Field::Reactions;
-            break;
-        case State::Author:
-            if (k == "id") m_field = Field::Id;
-            else if (k == "name") m_field = Field::Name;
-            break;
-        case State::Reference:
-            if (k == "messageId") m_field = Field::Id;
             break;
         default:
             break;
@@ -211,12 +199,8 @@ public:
     }
 
 private:
-    enum class State { Start, Top, Guild, Channel, Messages, Message, Author, Reference, Count };
-    enum class Field {
-        Other, Guild, Channel, Messages, ExportedAt, Id, Name, Type, Category, Topic, Timestamp, Edited,
-        Content, Author, Reference, Attachments, Embeds, Reactions
-    };
-    enum Seen : unsigned { SeenId = 1, SeenTimestamp = 2, SeenAuthor = 4 };
+    enum class State { Start, Top, Guild, Channel, Messages };
+    enum class Field { Other, Guild, Channel, Messages, ExportedAt, Id, Name, Type, Category, Topic };
 
     State state() const { return m_stack.empty() ? State::Start : m_stack.back(); }
     bool push(State s)
@@ -289,57 +273,226 @@ private:
             else if (f == Field::Category) m_header.channel.category = text(s, n);
             else if (f == Field::Topic) m_header.channel.topic = text(s, n);
             return true;
-        case State::Message:
-            switch (f) {
-            case Field::Id:
-                m_seen |= SeenId;
-                return snowflake(s, n, isNull, m_message.id, "message id");
-            case Field::Timestamp:
-                m_seen |= isNull ? 0u : unsigned(SeenTimestamp);
-                return timestamp(s, n, isNull, m_message.timestampMs);
-            case Field::Edited:
-                return timestamp(s, n, isNull, m_message.editedMs);
-            case Field::Content:
-                if (s) {
-                    m_message.content = text(s, n);
-                    // PostgreSQL text cannot hold NUL; no reader of a chat needs it.
-                    m_message.content.remove(QChar(u'\0'));
-                }
-                return true;
-            default:
-                return true;
-            }
-        case State::Author:
-            if (f == Field::Id) {
-                m_seen |= isNull ? 0u : unsigned(SeenAuthor);
-                return snowflake(s, n, isNull, m_message.authorId, "author id");
-            }
-            if (f == Field::Name && s)
-                m_message.authorName = text(s, n);
-            return true;
-        case State::Reference:
-            if (f == Field::Id)
-                return snowflake(s, n, isNull, m_message.replyToId, "reply's message id");
-            return true;
-        case State::Count:
-            ++*m_counter;
-            return true;
         case State::Messages:
             return fail(QStringLiteral("an entry of \"messages\" is not a message object"));
         }
         return true;
     }
 
+    // --- one message, from its DOM ---
+
+    bool snowflakeField(const json::Value &o, const char *key, Snowflake &out, const char *what)
+    {
+        const json::Value *v = json::find(o, key);
+        if (!v || v->IsNull())
+            return true;
+        // An empty id is how DCE writes "none" (a standard emoji's, say).
+        if (v->IsString() && v->GetStringLength() == 0)
+            return true;
+        return snowflake(v->IsString() ? v->GetString() : nullptr, v->IsString() ? v->GetStringLength() : 0, false, out, what);
+    }
+
+    bool timestampField(const json::Value &o, const char *key, qint64 &out)
+    {
+        const json::Value *v = json::find(o, key);
+        if (!v || v->IsNull())
+            return true;
+        return timestamp(v->IsString() ? v->GetString() : nullptr, v->IsString() ? v->GetStringLength() : 0, false, out);
+    }
+
+    static QString textField(const json::Value &o, const char *key)
+    {
+        QString t = json::string(o, key);
+        // PostgreSQL text cannot hold NUL; no reader of a chat needs it.
+        t.remove(QChar(u'\0'));
+        return t;
+    }
+
+    bool user(const json::Value &o, UserRef &u)
+    {
+        u.name = textField(o, "name");
+        u.discriminator = textField(o, "discriminator");
+        u.nickname = textField(o, "nickname");
+        u.color = textField(o, "color");
+        u.isBot = json::flag(o, "isBot");
+        u.avatarUrl = textField(o, "avatarUrl");
+        return snowflakeField(o, "id", u.id, "user id");
+    }
+
+    bool users(const json::Value &o, const char *key, QList<UserRef> &out)
+    {
+        bool ok = true;
+        json::forEachObject(o, key, [&](const json::Value &v) {
+            UserRef u;
+            ok = ok && user(v, u);
+            out.append(std::move(u));
+        });
+        return ok;
+    }
+
+    bool attachments(const json::Value &o, QList<Attachment> &out)
+    {
+        bool ok = true;
+        json::forEachObject(o, "attachments", [&](const json::Value &v) {
+            Attachment a;
+            ok = ok && snowflakeField(v, "id", a.id, "attachment id");
+            a.url = textField(v, "url");
+            a.fileName = textField(v, "fileName");
+            a.sizeBytes = json::integer<qint64>(v, "fileSizeBytes");
+            out.append(std::move(a));
+        });
+        return ok;
+    }
+
+    static QString urlOf(const json::Value &o, const char *key)
+    {
+        const json::Value *v = json::object(o, key);
+        return v ? textField(*v, "url") : QString();
+    }
+
+    bool embeds(const json::Value &o, QList<Embed> &out)
+    {
+        bool ok = true;
+        json::forEachObject(o, "embeds", [&](const json::Value &v) {
+            Embed e;
+            e.title = textField(v, "title");
+            e.url = textField(v, "url");
+            e.description = textField(v, "description");
+            e.kind = textField(v, json::find(v, "kind") ? "kind" : "type");
+            e.color = textField(v, "color");
+            ok = ok && timestampField(v, "timestamp", e.timestampMs);
+            if (const json::Value *author = json::object(v, "author")) {
+                e.authorName = textField(*author, "name");
+                e.authorUrl = textField(*author, "url");
+            }
+            e.thumbnailUrl = urlOf(v, "thumbnail");
+            e.imageUrl = urlOf(v, "image");
+            if (e.imageUrl.isEmpty()) // DCE 2.40+: several images, the first as Discord shows it
+                json::forEachObject(v, "images", [&](const json::Value &image) {
+                    if (e.imageUrl.isEmpty())
+                        e.imageUrl = textField(image, "url");
+                });
+            e.videoUrl = urlOf(v, "video");
+            if (const json::Value *footer = json::object(v, "footer"))
+                e.footerText = textField(*footer, "text");
+            json::forEachObject(v, "fields", [&](const json::Value &f) {
+                e.fields.append({textField(f, "name"), textField(f, "value"), json::flag(f, "isInline")});
+            });
+            out.append(std::move(e));
+        });
+        return ok;
+    }
+
+    bool stickers(const json::Value &o, QList<Sticker> &out)
+    {
+        bool ok = true;
+        json::forEachObject(o, "stickers", [&](const json::Value &v) {
+            Sticker st;
+            ok = ok && snowflakeField(v, "id", st.id, "sticker id");
+            st.name = textField(v, "name");
+            st.format = textField(v, "format");
+            st.sourceUrl = textField(v, "sourceUrl");
+            out.append(std::move(st));
+        });
+        return ok;
+    }
+
+    bool reactions(const json::Value &o, QList<Reaction> &out)
+    {
+        bool ok = true;
+        json::forEachObject(o, "reactions", [&](const json::Value &v) {
+            Reaction r;
+            if (const json::Value *e = json::object(v, "emoji")) {
+                ok = ok && snowflakeField(*e, "id", r.emoji.id, "emoji id");
+                r.emoji.name = textField(*e, "name");
+                r.emoji.code = textField(*e, "code");
+                r.emoji.isAnimated = json::flag(*e, "isAnimated");
+                r.emoji.imageUrl = textField(*e, "imageUrl");
+            }
+            r.count = json::integer<int>(v, "count");
+            ok = ok && users(v, "users", r.users);
+            out.append(std::move(r));
+        });
+        return ok;
+    }
+
+    bool readMessage(const json::Value &o, Message &m)
+    {
+        m.channelId = m_header.channel.id;
+        m.guildId = m_header.guild.id;
+        m.hasDetail = true;
+        if (!json::find(o, "id"))
+            return fail(QStringLiteral("message %1 has no id").arg(m_count + 1));
+        if (!snowflakeField(o, "id", m.id, "message id"))
+            return false;
+        const json::Value *ts = json::find(o, "timestamp");
+        if (!ts || ts->IsNull())
+            return fail(QStringLiteral("message %1 has no timestamp").arg(m.id));
+        if (!timestampField(o, "timestamp", m.timestampMs) || !timestampField(o, "timestampEdited", m.editedMs)
+            || !timestampField(o, "callEndedTimestamp", m.callEndedMs))
+            return false;
+        m.type = textField(o, "type");
+        m.isPinned = json::flag(o, "isPinned");
+        m.content = textField(o, "content");
+        const json::Value *author = json::object(o, "author");
+        const json::Value *authorId = author ? json::find(*author, "id") : nullptr;
+        if (!authorId || authorId->IsNull())
+            return fail(QStringLiteral("message %1 has no author").arg(m.id));
+        UserRef a;
+        if (!user(*author, a))
+            return false;
+        m.authorId = a.id;
+        m.authorName = a.name;
+        m.authorNickname = a.nickname;
+        m.authorDiscriminator = a.discriminator;
+        m.authorColor = a.color;
+        m.authorIsBot = a.isBot;
+        m.authorAvatarUrl = a.avatarUrl;
+        if (!attachments(o, m.attachments) || !embeds(o, m.embeds) || !stickers(o, m.stickers)
+            || !reactions(o, m.reactions) || !users(o, "mentions", m.mentions))
+            return false;
+        m.attachmentCount = int(m.attachments.size());
+        m.embedCount = int(m.embeds.size());
+        m.reactionCount = int(m.reactions.size());
+        if (const json::Value *ref = json::object(o, "reference")) {
+            m.referenceType = textField(*ref, "type");
+            if (!snowflakeField(*ref, "messageId", m.replyToId, "reply's message id")
+                || !snowflakeField(*ref, "channelId", m.referenceChannelId, "reply's channel id")
+                || !snowflakeField(*ref, "guildId", m.referenceGuildId, "reply's guild id"))
+                return false;
+        }
+        if (const json::Value *i = json::object(o, "interaction")) {
+            Interaction in;
+            in.name = textField(*i, "name");
+            if (!snowflakeField(*i, "id", in.id, "interaction id"))
+                return false;
+            if (const json::Value *u = json::object(*i, "user"); u && !user(*u, in.user))
+                return false;
+            m.interaction = std::move(in);
+        }
+        if (const json::Value *f = json::object(o, "forwardedMessage")) {
+            ForwardedMessage fw;
+            fw.content = textField(*f, "content");
+            if (!timestampField(*f, "timestamp", fw.timestampMs) || !timestampField(*f, "timestampEdited", fw.editedMs)
+                || !attachments(*f, fw.attachments) || !embeds(*f, fw.embeds) || !stickers(*f, fw.stickers))
+                return false;
+            m.forwarded = std::move(fw);
+        }
+        return true;
+    }
+
     bool finishMessage()
     {
-        if (!(m_seen & SeenId))
-            return fail(QStringLiteral("message %1 has no id").arg(m_count + 1));
-        if (!(m_seen & SeenTimestamp))
-            return fail(QStringLiteral("message %1 has no timestamp").arg(m_message.id));
-        if (!(m_seen & SeenAuthor))
-            return fail(QStringLiteral("message %1 has no author").arg(m_message.id));
+        m_doc.SetNull();
+        m_doc.GetAllocator().Clear(); // what the last message used, before this one
+        m_doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(m_captured.GetString(), m_captured.GetSize());
+        if (m_doc.HasParseError())
+            return fail(QStringLiteral("message %1 could not be read back").arg(m_count + 1));
+        Message m;
+        if (!readMessage(m_doc, m))
+            return false;
         ++m_count;
-        m_batch.append(std::move(m_message));
+        m_batch.append(std::move(m));
         if (m_batch.size() >= m_options.batchSize)
             return cancelled() ? false : flush();
         return !cancelled();
@@ -361,9 +514,10 @@ private:
     int m_skipDepth = 0;
     Field m_field = Field::Other;
     ExportHeader m_header;
-    Message m_message;
-    unsigned m_seen = 0;
-    int *m_counter = nullptr;
+    int m_capture = 0; // the depth of objects inside the message being copied; 0 outside messages
+    rapidjson::StringBuffer m_captured;
+    rapidjson::Writer<rapidjson::StringBuffer> m_writer;
+    rapidjson::Document m_doc;
     QList<Message> m_batch;
     qint64 m_count = 0;
     bool m_sawMessages = false;

@@ -165,6 +165,69 @@ QJsonObject document()
                      {QStringLiteral("process_time"), str}}}};
 
     const QJsonObject nullableStr{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("nullable"), true}};
+    const auto object = [](const QJsonObject &properties) {
+        return QJsonObject{{QStringLiteral("type"), QStringLiteral("object")}, {QStringLiteral("properties"), properties}};
+    };
+    const auto listOf = [](const QJsonObject &items) {
+        return QJsonObject{{QStringLiteral("type"), QStringLiteral("array")}, {QStringLiteral("items"), items}};
+    };
+    const QJsonObject nullableId{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")},
+                                 {QStringLiteral("nullable"), true}};
+    const QJsonObject time{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date-time")},
+                           {QStringLiteral("nullable"), true}};
+    const QJsonObject yesNo{{QStringLiteral("type"), QStringLiteral("boolean")}};
+    // The whole message (additive: the original fields above keep their meaning).
+    const QJsonObject user = object({{QStringLiteral("id"), id}, {QStringLiteral("name"), str}, {QStringLiteral("nickname"), str},
+                                     {QStringLiteral("display_name"), str}, {QStringLiteral("discriminator"), str},
+                                     {QStringLiteral("color"), nullableStr}, {QStringLiteral("is_bot"), yesNo},
+                                     {QStringLiteral("avatar_url"), str}});
+    const QJsonObject attachment = object({{QStringLiteral("id"), id}, {QStringLiteral("url"), str}, {QStringLiteral("file_name"), str},
+                                           {QStringLiteral("size_bytes"), integer},
+                                           {QStringLiteral("kind"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                                                {QStringLiteral("enum"), QJsonArray{QStringLiteral("image"), QStringLiteral("video"),
+                                                                                                                    QStringLiteral("audio"), QStringLiteral("other")}}}}});
+    const QJsonObject embed = object({{QStringLiteral("title"), str}, {QStringLiteral("url"), str}, {QStringLiteral("description"), str},
+                                      {QStringLiteral("kind"), str}, {QStringLiteral("color"), str}, {QStringLiteral("timestamp"), time},
+                                      {QStringLiteral("author_name"), str}, {QStringLiteral("author_url"), str},
+                                      {QStringLiteral("thumbnail_url"), str}, {QStringLiteral("image_url"), str},
+                                      {QStringLiteral("video_url"), str}, {QStringLiteral("footer_text"), str},
+                                      {QStringLiteral("fields"), listOf(object({{QStringLiteral("name"), str}, {QStringLiteral("value"), str},
+                                                                                {QStringLiteral("inline"), yesNo}}))}});
+    const QJsonObject sticker = object({{QStringLiteral("id"), id}, {QStringLiteral("name"), str}, {QStringLiteral("format"), str},
+                                        {QStringLiteral("source_url"), str}});
+    const QJsonObject reaction = object({{QStringLiteral("emoji"), object({{QStringLiteral("id"), nullableId}, {QStringLiteral("name"), str},
+                                                                           {QStringLiteral("code"), str}, {QStringLiteral("animated"), yesNo},
+                                                                           {QStringLiteral("image_url"), str}})},
+                                         {QStringLiteral("count"), integer},
+                                         {QStringLiteral("users"), listOf(ref("User"))}});
+    QJsonObject wholeMessage = message;
+    QJsonObject messageProperties = message.value(QStringLiteral("properties")).toObject();
+    for (const auto &[name, schema] : std::initializer_list<std::pair<const char *, QJsonObject>>{
+             {"reply_to_id", id},
+             {"type", str},
+             {"is_pinned", yesNo},
+             {"edited_timestamp", time},
+             {"call_ended_timestamp", time},
+             {"author", ref("User")},
+             {"attachment_count", integer},
+             {"embed_count", integer},
+             {"reaction_count", integer},
+             {"attachments", listOf(ref("Attachment"))},
+             {"embeds", listOf(ref("Embed"))},
+             {"stickers", listOf(ref("Sticker"))},
+             {"reactions", listOf(ref("Reaction"))},
+             {"mentions", listOf(ref("User"))},
+             {"reference", object({{QStringLiteral("message_id"), nullableId}, {QStringLiteral("channel_id"), nullableId},
+                                   {QStringLiteral("guild_id"), nullableId}, {QStringLiteral("type"), str}})},
+             {"interaction", object({{QStringLiteral("id"), id}, {QStringLiteral("name"), str}, {QStringLiteral("user"), ref("User")}})},
+             {"forwarded", object({{QStringLiteral("timestamp"), time}, {QStringLiteral("edited_timestamp"), time},
+                                   {QStringLiteral("content"), str}, {QStringLiteral("attachments"), listOf(ref("Attachment"))},
+                                   {QStringLiteral("embeds"), listOf(ref("Embed"))}, {QStringLiteral("stickers"), listOf(ref("Sticker"))}})},
+             {"complete", QJsonObject{{QStringLiteral("type"), QStringLiteral("boolean")},
+                                      {QStringLiteral("description"), QStringLiteral("false for a message archived before whole messages were "
+                                                                                     "kept: importing its file again fills in the rest")}}}})
+        messageProperties.insert(QLatin1String(name), schema);
+    wholeMessage.insert(QStringLiteral("properties"), messageProperties);
     const QJsonObject instant{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date-time")},
                               {QStringLiteral("nullable"), true}};
     const QJsonObject boolean{{QStringLiteral("type"), QStringLiteral("boolean")}};
@@ -234,7 +297,10 @@ QJsonObject document()
                                              {QStringLiteral("description"), QStringLiteral("Search archived Discord channels. Ids are strings.")}}},
         {QStringLiteral("paths"), paths},
         {QStringLiteral("components"),
-         QJsonObject{{QStringLiteral("schemas"), QJsonObject{{QStringLiteral("Message"), message}, {QStringLiteral("Page"), page},
+         QJsonObject{{QStringLiteral("schemas"), QJsonObject{{QStringLiteral("Message"), wholeMessage},
+                                                            {QStringLiteral("User"), user}, {QStringLiteral("Attachment"), attachment},
+                                                            {QStringLiteral("Embed"), embed}, {QStringLiteral("Sticker"), sticker},
+                                                            {QStringLiteral("Reaction"), reaction}, {QStringLiteral("Page"), page},
                                                             {QStringLiteral("AllMessages"), all}, {QStringLiteral("Error"), error},
                                                             {QStringLiteral("Health"), health},
                                                             {QStringLiteral("ExportResult"), exportResult},

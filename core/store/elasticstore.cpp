@@ -45,7 +45,13 @@ QJsonObject document(const Message &m)
             {QStringLiteral("attachment_count"), m.attachmentCount},
             {QStringLiteral("embed_count"), m.embedCount},
             {QStringLiteral("reaction_count"), m.reactionCount},
-            {QStringLiteral("edited_ms"), m.editedMs}};
+            {QStringLiteral("edited_ms"), m.editedMs},
+            {QStringLiteral("message_type"), m.type},
+            {QStringLiteral("is_pinned"), m.isPinned},
+            {QStringLiteral("author_nickname"), m.authorNickname},
+            {QStringLiteral("tags"), QJsonArray::fromStringList(m.tags())},
+            // Kept as it is, not indexed (the mapping disables it).
+            {QStringLiteral("detail"), m.hasDetail ? QJsonValue(QJsonDocument::fromJson(m.detailJson()).object()) : QJsonValue()}};
 }
 
 Message fromDocument(const QJsonObject &d)
@@ -63,6 +69,11 @@ Message fromDocument(const QJsonObject &d)
     m.embedCount = d.value(QStringLiteral("embed_count")).toInt();
     m.reactionCount = d.value(QStringLiteral("reaction_count")).toInt();
     m.editedMs = qint64(d.value(QStringLiteral("edited_ms")).toDouble());
+    m.type = d.value(QStringLiteral("message_type")).toString();
+    m.isPinned = d.value(QStringLiteral("is_pinned")).toBool();
+    m.authorNickname = d.value(QStringLiteral("author_nickname")).toString();
+    if (const QJsonValue detail = d.value(QStringLiteral("detail")); detail.isObject())
+        m.setDetailJson(QJsonDocument(detail.toObject()).toJson(QJsonDocument::Compact));
     return m;
 }
 
@@ -280,7 +291,14 @@ QJsonObject ElasticStore::mapping()
                         {QStringLiteral("attachment_count"), integer},
                         {QStringLiteral("embed_count"), integer},
                         {QStringLiteral("reaction_count"), integer},
-                        {QStringLiteral("edited_ms"), Object{{QStringLiteral("type"), QStringLiteral("long")}}}}}}},
+                        {QStringLiteral("edited_ms"), Object{{QStringLiteral("type"), QStringLiteral("long")}}},
+                        {QStringLiteral("message_type"), keyword},
+                        {QStringLiteral("is_pinned"), Object{{QStringLiteral("type"), QStringLiteral("boolean")}}},
+                        {QStringLiteral("author_nickname"), keyword},
+                        // has:, pinned, bot, mentions:, reaction: (Message::tags()).
+                        {QStringLiteral("tags"), keyword},
+                        {QStringLiteral("detail"), Object{{QStringLiteral("type"), QStringLiteral("object")},
+                                                          {QStringLiteral("enabled"), false}}}}}}},
         {QStringLiteral("aliases"), Object{{QStringLiteral("chats-all"), Object{}}}},
     };
 }
@@ -298,8 +316,19 @@ Expected<void> ElasticStore::migrate()
         Expected<ElasticClient::Reply> exists = m_client.send("HEAD", index);
         if (!exists)
             return exists.error();
-        if (exists->status == 200)
+        if (exists->status == 200) {
+            // An index made by an older version gains the fields added since
+            // (adding fields to a mapping is allowed; changing one is not).
+            if (index == m_client.config().index) {
+                const QJsonObject properties{{QStringLiteral("properties"), mapping().value(QStringLiteral("mappings"))
+                                                                                .toObject().value(QStringLiteral("properties"))}};
+                if (Expected<QJsonObject> r = m_client.call("PUT", index + QStringLiteral("/_mapping"), properties,
+                                                            QStringLiteral("add the new fields to the index %1").arg(index));
+                    !r)
+                    return r.error();
+            }
             continue;
+        }
         Expected<ElasticClient::Reply> created = m_client.send("PUT", index, body);
         if (!created)
             return created.error();

@@ -86,6 +86,20 @@ const QList<QStringList> &migrations()
         },
         // 2: the watch list
         {sql::createWatchesTable(QStringLiteral("bigint"))},
+        // 3: the whole message. Defaults that are constants add the columns
+        // without rewriting a large archive; a row of before has no detail
+        // (NULL) until its file is imported again.
+        {
+            QStringLiteral("ALTER TABLE discord_chats"
+                           " ADD COLUMN message_type text NOT NULL DEFAULT '',"
+                           " ADD COLUMN is_pinned boolean NOT NULL DEFAULT false,"
+                           " ADD COLUMN author_nickname text NOT NULL DEFAULT '',"
+                           " ADD COLUMN detail jsonb,"
+                           " ADD COLUMN tags text[] NOT NULL DEFAULT '{}'"),
+            // has:, pinned, bot, mentions:, reaction: (Message::tags()).
+            QStringLiteral("CREATE INDEX discord_chats_tags_idx ON discord_chats USING gin (tags)"),
+            QStringLiteral("CREATE INDEX discord_chats_author_ts_idx ON discord_chats (author_id, \"timestamp\")"),
+        },
     };
     return all;
 }
@@ -94,7 +108,8 @@ constexpr auto selectColumns =
     "message_id, channel_id, guild_id, author_id, author_name,"
     " CAST(extract(epoch FROM \"timestamp\") * 1000 AS bigint), content, COALESCE(reply_to_id, 0),"
     " attachment_count, embed_count, reaction_count,"
-    " COALESCE(CAST(extract(epoch FROM edited_at) * 1000 AS bigint), 0)";
+    " COALESCE(CAST(extract(epoch FROM edited_at) * 1000 AS bigint), 0),"
+    " message_type, is_pinned, author_nickname, detail::text";
 
 constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
 
@@ -175,7 +190,8 @@ public:
                                    " message_id bigint, channel_id bigint, guild_id bigint, author_id bigint,"
                                    " author_name text, \"timestamp\" timestamptz, message_date date, content text,"
                                    " reply_to_id bigint, attachment_count integer, embed_count integer,"
-                                   " reaction_count integer, edited_at timestamptz) ON COMMIT DROP")))
+                                   " reaction_count integer, edited_at timestamptz, message_type text,"
+                                   " is_pinned boolean, author_nickname text, detail jsonb, tags text[]) ON COMMIT DROP")))
             return m_store->failure(m_db, QStringLiteral("create the staging table"), q.lastError().text());
         return {};
     }
@@ -249,6 +265,19 @@ public:
                             .arg(PostgresStore::copyColumns())))
                 return m_store->failure(m_db, QStringLiteral("store messages"), q.lastError().text());
             result.inserted = q.numRowsAffected();
+            // A message archived before schema 3 gains what it lacked; any
+            // other one already there is left as it is. (Not in the INSERT's
+            // ON CONFLICT: a file holding a message twice would make it
+            // update a row it inserted itself, which PostgreSQL refuses.)
+            if (result.inserted < staged
+                && !q.exec(QStringLiteral(
+                    "UPDATE discord_chats AS d SET message_type = s.message_type, is_pinned = s.is_pinned,"
+                    " author_nickname = s.author_nickname, detail = s.detail, tags = s.tags,"
+                    " attachment_count = s.attachment_count, embed_count = s.embed_count, reaction_count = s.reaction_count"
+                    " FROM fdd_staging AS s"
+                    " WHERE d.message_id = s.message_id AND d.message_date = s.message_date"
+                    " AND d.detail IS NULL AND s.detail IS NOT NULL")))
+                return m_store->failure(m_db, QStringLiteral("complete older messages"), q.lastError().text());
             result.skipped = staged - result.inserted;
         }
 
@@ -346,7 +375,8 @@ int PostgresStore::schemaVersion()
 QString PostgresStore::copyColumns()
 {
     return QStringLiteral("message_id, channel_id, guild_id, author_id, author_name, \"timestamp\", message_date,"
-                          " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at");
+                          " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at,"
+                          " message_type, is_pinned, author_nickname, detail, tags");
 }
 
 void PostgresStore::appendCopyRow(std::string &out, const Message &m)
@@ -382,6 +412,27 @@ void PostgresStore::appendCopyRow(std::string &out, const Message &m)
         dcetime::appendIsoUtc(out, m.editedMs);
     else
         out += "\\N";
+    out.push_back('\t');
+    appendText(out, m.type);
+    out += m.isPinned ? "\tt\t" : "\tf\t";
+    appendText(out, m.authorNickname);
+    out.push_back('\t');
+    if (m.hasDetail)
+        appendText(out, QString::fromUtf8(m.detailJson()));
+    else
+        out += "\\N";
+    out.push_back('\t');
+    // An array literal: {"a","b"}, each element quoted with \ and " escaped.
+    QString tags = QStringLiteral("{");
+    for (const QString &tag : m.tags()) {
+        if (tags.size() > 1)
+            tags += QLatin1Char(',');
+        QString quoted = tag;
+        quoted.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+        tags += QLatin1Char('"') + quoted + QLatin1Char('"');
+    }
+    tags += QLatin1Char('}');
+    appendText(out, tags);
     out.push_back('\n');
 }
 

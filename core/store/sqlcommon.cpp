@@ -21,6 +21,11 @@ Message readMessage(const QSqlQuery &q)
     m.embedCount = q.value(9).toInt();
     m.reactionCount = q.value(10).toInt();
     m.editedMs = q.value(11).toLongLong();
+    m.type = q.value(12).toString();
+    m.isPinned = q.value(13).toBool();
+    m.authorNickname = q.value(14).toString();
+    if (!q.value(15).isNull())
+        m.setDetailJson(q.value(15).toString().toUtf8());
     return m;
 }
 

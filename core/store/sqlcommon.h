@@ -23,7 +23,8 @@ using Failure = std::function<Error(const QString &what, const QString &detail)>
 
 // Selected columns, in this order: message_id, channel_id, guild_id,
 // author_id, author_name, timestamp ms, content, reply_to_id (0 for none),
-// attachment_count, embed_count, reaction_count, edited ms (0 for never).
+// attachment_count, embed_count, reaction_count, edited ms (0 for never),
+// message_type, is_pinned, author_nickname, detail (JSON text or NULL).
 Message readMessage(const QSqlQuery &q);
 
 // "%term%" with %, _ and \ escaped for LIKE … ESCAPE '\'.

@@ -64,13 +64,29 @@ const QList<QStringList> &migrations()
         },
         // 2: the watch list
         {sql::createWatchesTable(QStringLiteral("INTEGER"))},
+        // 3: the whole message; a row of before has no detail (NULL) until
+        // its file is imported again. The tags (Message::tags(): has:,
+        // pinned, bot, mentions:, reaction:) in a table of their own, keyed
+        // by tag: a filter on one reads only its messages.
+        {
+            QStringLiteral("ALTER TABLE messages ADD COLUMN message_type TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE messages ADD COLUMN is_pinned INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("ALTER TABLE messages ADD COLUMN author_nickname TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE messages ADD COLUMN detail TEXT"),
+            QStringLiteral("CREATE TABLE message_tags (tag TEXT NOT NULL, message_id INTEGER NOT NULL,"
+                           " PRIMARY KEY (tag, message_id)) WITHOUT ROWID"),
+            QStringLiteral("CREATE INDEX messages_author_ts ON messages (author_id, ts)"),
+            QStringLiteral("CREATE TRIGGER messages_tags_ad AFTER DELETE ON messages BEGIN"
+                           " DELETE FROM message_tags WHERE message_id = old.message_id; END"),
+        },
     };
     return all;
 }
 
 constexpr auto selectColumns =
     "message_id, channel_id, guild_id, author_id, author_name, ts, content, COALESCE(reply_to_id, 0),"
-    " attachment_count, embed_count, reaction_count, COALESCE(edited_at, 0)";
+    " attachment_count, embed_count, reaction_count, COALESCE(edited_at, 0),"
+    " message_type, is_pinned, author_nickname, detail";
 
 // An FTS5 string: the text in double quotes, inner quotes doubled. FTS5 reads
 // everything inside as data, never as query syntax.
@@ -119,12 +135,15 @@ sql::OrderBy orderFor(const SearchRequest &r)
 class SqliteIngestSession final : public IngestSession
 {
 public:
-    SqliteIngestSession(SqliteStore *store, QSqlDatabase db) : m_store(store), m_db(std::move(db)), m_insert(m_db) {}
+    SqliteIngestSession(SqliteStore *store, QSqlDatabase db)
+        : m_store(store), m_db(std::move(db)), m_insert(m_db), m_complete(m_db), m_tag(m_db)
+    {
+    }
 
     ~SqliteIngestSession() override
     {
         if (m_open) {
-            m_insert.finish();
+            finishStatements();
             m_db.rollback();
         }
     }
@@ -136,8 +155,16 @@ public:
         m_open = true;
         if (!m_insert.prepare(QStringLiteral(
                 "INSERT INTO messages (message_id, channel_id, guild_id, author_id, author_name, ts, message_date,"
-                " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING")))
+                " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at,"
+                " message_type, is_pinned, author_nickname, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"))
+            // A message archived before schema 3 gains what it lacked; any
+            // other one already there is left as it is.
+            || !m_complete.prepare(QStringLiteral(
+                "UPDATE messages SET message_type = ?, is_pinned = ?, author_nickname = ?, detail = ?,"
+                " attachment_count = ?, embed_count = ?, reaction_count = ?"
+                " WHERE message_id = ? AND detail IS NULL"))
+            || !m_tag.prepare(QStringLiteral("INSERT OR IGNORE INTO message_tags (tag, message_id) VALUES (?, ?)")))
             return m_store->failure(QStringLiteral("prepare the import"), m_insert.lastError().text());
         return {};
     }
@@ -169,12 +196,40 @@ public:
             m_insert.bindValue(10, m.embedCount);
             m_insert.bindValue(11, m.reactionCount);
             m_insert.bindValue(12, m.editedMs ? QVariant(m.editedMs) : QVariant(QMetaType::fromType<qint64>()));
+            m_insert.bindValue(13, sql::nonNull(m.type));
+            m_insert.bindValue(14, m.isPinned ? 1 : 0);
+            m_insert.bindValue(15, sql::nonNull(m.authorNickname));
+            const QVariant detail = m.hasDetail ? QVariant(QString::fromUtf8(m.detailJson())) : QVariant(QMetaType::fromType<QString>());
+            m_insert.bindValue(16, detail);
             if (!m_insert.exec())
                 return m_store->failure(QStringLiteral("store messages"), m_insert.lastError().text());
-            if (m_insert.numRowsAffected() > 0)
+            bool written = m_insert.numRowsAffected() > 0;
+            if (written) {
                 ++m_result.inserted;
-            else
+            } else {
                 ++m_result.skipped;
+                if (m.hasDetail) {
+                    m_complete.bindValue(0, sql::nonNull(m.type));
+                    m_complete.bindValue(1, m.isPinned ? 1 : 0);
+                    m_complete.bindValue(2, sql::nonNull(m.authorNickname));
+                    m_complete.bindValue(3, detail);
+                    m_complete.bindValue(4, m.attachmentCount);
+                    m_complete.bindValue(5, m.embedCount);
+                    m_complete.bindValue(6, m.reactionCount);
+                    m_complete.bindValue(7, qint64(m.id));
+                    if (!m_complete.exec())
+                        return m_store->failure(QStringLiteral("complete older messages"), m_complete.lastError().text());
+                    written = m_complete.numRowsAffected() > 0;
+                }
+            }
+            if (written) {
+                for (const QString &tag : m.tags()) {
+                    m_tag.bindValue(0, tag);
+                    m_tag.bindValue(1, qint64(m.id));
+                    if (!m_tag.exec())
+                        return m_store->failure(QStringLiteral("store messages"), m_tag.lastError().text());
+                }
+            }
             m_lastMessageId = std::max(m_lastMessageId, m.id);
         }
         return {};
@@ -182,7 +237,7 @@ public:
 
     Expected<IngestResult> commit() override
     {
-        m_insert.finish();
+        finishStatements();
         if (m_haveChannel) {
             QSqlQuery q(m_db);
             q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
@@ -209,9 +264,18 @@ public:
     }
 
 private:
+    void finishStatements()
+    {
+        m_insert.finish();
+        m_complete.finish();
+        m_tag.finish();
+    }
+
     SqliteStore *m_store;
     QSqlDatabase m_db;
     QSqlQuery m_insert;
+    QSqlQuery m_complete;
+    QSqlQuery m_tag;
     bool m_open = false;
     bool m_haveChannel = false;
     Guild m_guild;

@@ -144,7 +144,7 @@ private slots:
     {
         const Run first = run({QStringLiteral("import"), fixture(QStringLiteral("dce"))}, m_db->urlString());
         QVERIFY2(first.exitCode == 0, qPrintable(first.err));
-        QVERIFY2(first.err.contains(QStringLiteral("5 file(s): 8 inserted, 0 skipped, 0 failed")), qPrintable(first.err));
+        QVERIFY2(first.err.contains(QStringLiteral("6 file(s): 15 inserted, 0 skipped, 0 failed")), qPrintable(first.err));
         QVERIFY2(first.err.contains(QStringLiteral("modern.json: 3 inserted, 0 skipped (#general)")), qPrintable(first.err));
 
         const Run again = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json"))}, m_db->urlString());
@@ -178,6 +178,22 @@ private slots:
         QCOMPARE(m.value(QStringLiteral("timestamp")), QJsonValue(QStringLiteral("2024-04-26T18:03:11.123+00:00")));
         QCOMPARE(m.value(QStringLiteral("message_date")), QJsonValue(QStringLiteral("2024-04-26")));
         QCOMPARE(m.value(QStringLiteral("author_name")), QJsonValue(QStringLiteral("alice")));
+        // The whole message, beside the original fields.
+        QCOMPARE(m.value(QStringLiteral("type")), QJsonValue(QStringLiteral("Default")));
+        QCOMPARE(m.value(QStringLiteral("complete")), QJsonValue(true));
+        const QJsonObject author = m.value(QStringLiteral("author")).toObject();
+        QCOMPARE(author.value(QStringLiteral("id")), QJsonValue(QStringLiteral("4444444444444444444")));
+        QCOMPARE(author.value(QStringLiteral("display_name")), QJsonValue(QStringLiteral("Alice")));
+        QCOMPARE(author.value(QStringLiteral("color")), QJsonValue(QStringLiteral("#1ABC9C")));
+        const QJsonArray attachments = m.value(QStringLiteral("attachments")).toArray();
+        QCOMPARE(attachments.size(), 2);
+        QCOMPARE(attachments.first().toObject().value(QStringLiteral("file_name")), QJsonValue(QStringLiteral("a.png")));
+        QCOMPARE(attachments.first().toObject().value(QStringLiteral("size_bytes")), QJsonValue(1024));
+        QCOMPARE(attachments.first().toObject().value(QStringLiteral("kind")), QJsonValue(QStringLiteral("image")));
+        const QJsonObject reaction = m.value(QStringLiteral("reactions")).toArray().first().toObject();
+        QCOMPARE(reaction.value(QStringLiteral("count")), QJsonValue(3));
+        QCOMPARE(reaction.value(QStringLiteral("emoji")).toObject().value(QStringLiteral("name")), QJsonValue(QStringLiteral("👍")));
+        QCOMPARE(reaction.value(QStringLiteral("emoji")).toObject().value(QStringLiteral("id")), QJsonValue(QJsonValue::Null));
 
         const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq"), QStringLiteral("--json")}, m_db->urlString());
         QCOMPARE(none.exitCode, 0);
@@ -192,7 +208,7 @@ private slots:
                            QStringLiteral("--page-size"), QStringLiteral("2")},
                           m_db->urlString());
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QVERIFY2(r.out.contains(QStringLiteral("2024-04-26 21:00  #bob  bob  [1232800000000000000]")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QStringLiteral("2024-04-26 21:00  #bob  Bob  [1232800000000000000]")), qPrintable(r.out));
         QVERIFY2(r.out.contains(QStringLiteral("Page 1 of 2 · 3 message(s)")), qPrintable(r.out));
         const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq")}, m_db->urlString());
         QVERIFY(none.out.contains(QStringLiteral("No messages found.")));

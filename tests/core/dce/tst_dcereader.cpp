@@ -44,6 +44,159 @@ class TestDceReader : public QObject
     Q_OBJECT
 
 private slots:
+    // DCE 2.47 with --media: every field of the whole message, local media
+    // paths as written, reactions' users, a forward, system messages.
+    void wholeMessages()
+    {
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce/v2.47-media.json")), c);
+        QVERIFY2(r, r ? "" : qPrintable(r.error().message));
+        QCOMPARE(c.messages.size(), 7);
+        for (const Message &m : std::as_const(c.messages))
+            QVERIFY(m.hasDetail);
+
+        const Message &join = c.messages.at(0);
+        QCOMPARE(join.type, QStringLiteral("GuildMemberJoin"));
+        QVERIFY(join.isSystem());
+        QCOMPARE(join.authorNickname, QStringLiteral("bob"));
+
+        const Message &m = c.messages.at(1);
+        QCOMPARE(m.type, QStringLiteral("Default"));
+        QVERIFY(!m.isSystem());
+        QVERIFY(m.isPinned);
+        QCOMPARE(m.editedMs, utcMs("2024-11-02T08:02:00Z"));
+        QCOMPARE(m.authorName, QStringLiteral("alice"));
+        QCOMPARE(m.authorNickname, QStringLiteral("Alice W."));
+        QCOMPARE(m.authorDisplayName(), QStringLiteral("Alice W."));
+        QCOMPARE(m.authorDiscriminator, QStringLiteral("0000"));
+        QCOMPARE(m.authorColor, QStringLiteral("#E91E63"));
+        QVERIFY(!m.authorIsBot);
+        QCOMPARE(m.authorAvatarUrl, QStringLiteral("media/avatar-alice-1C2D.png"));
+        QCOMPARE(m.attachments.size(), 3);
+        QCOMPARE(m.attachmentCount, 3);
+        QCOMPARE(m.attachments.at(0).id, 1310000000000000100ull);
+        QCOMPARE(m.attachments.at(0).url, QStringLiteral("media/cat-5F3A9.png"));
+        QCOMPARE(m.attachments.at(0).fileName, QStringLiteral("cat.png"));
+        QCOMPARE(m.attachments.at(0).sizeBytes, 73);
+        QCOMPARE(m.attachments.at(0).kind(), Attachment::Kind::Image);
+        QCOMPARE(m.attachments.at(1).kind(), Attachment::Kind::Other);
+        QCOMPARE(m.attachments.at(2).kind(), Attachment::Kind::Audio); // .OGG: case does not matter
+        QCOMPARE(m.embeds.size(), 1);
+        const Embed &e = m.embeds.first();
+        QCOMPARE(e.title, QStringLiteral("Cats of the internet"));
+        QCOMPARE(e.url, QStringLiteral("https://example.com/cats"));
+        QCOMPARE(e.description, QStringLiteral("All the **cats**."));
+        QCOMPARE(e.color, QStringLiteral("#FF0000"));
+        QCOMPARE(e.timestampMs, utcMs("2024-11-01T12:00:00Z"));
+        QCOMPARE(e.authorName, QStringLiteral("Example"));
+        QCOMPARE(e.thumbnailUrl, QStringLiteral("media/cat-5F3A9.png"));
+        QCOMPARE(e.imageUrl, QStringLiteral("https://example.com/big.png")); // the first of "images"
+        QCOMPARE(e.videoUrl, QStringLiteral("https://example.com/cat.mp4"));
+        QCOMPARE(e.footerText, QStringLiteral("example.com"));
+        QCOMPARE(e.fields.size(), 2);
+        QCOMPARE(e.fields.at(1).name, QStringLiteral("Age"));
+        QVERIFY(e.fields.at(1).isInline);
+        QCOMPARE(m.reactions.size(), 2);
+        QCOMPARE(m.reactions.at(0).emoji.id, 0ull); // a standard emoji: DCE writes ""
+        QCOMPARE(m.reactions.at(0).emoji.name, QStringLiteral("🔥"));
+        QCOMPARE(m.reactions.at(0).emoji.code, QStringLiteral("fire"));
+        QCOMPARE(m.reactions.at(0).count, 2);
+        QCOMPARE(m.reactions.at(0).users.size(), 2);
+        QVERIFY(m.reactions.at(0).users.at(1).isBot);
+        QCOMPARE(m.reactions.at(1).emoji.id, 1310000000000000200ull);
+        QVERIFY(m.reactions.at(1).emoji.isAnimated);
+        QCOMPARE(m.mentions.size(), 1);
+        QCOMPARE(m.mentions.first().id, 7777777777777777777ull);
+        QVERIFY(m.hasLink());
+        const QStringList tags = m.tags();
+        for (const char *t : {"has:file", "has:image", "has:sound", "has:embed", "has:reaction", "has:link", "pinned", "edited",
+                              "mentions:7777777777777777777", "reaction:🔥", "reaction:partyblob", "reaction:1310000000000000200"})
+            QVERIFY2(tags.contains(QString::fromUtf8(t)), t);
+        for (const char *t : {"has:video", "has:reply", "has:sticker", "bot"})
+            QVERIFY2(!tags.contains(QString::fromUtf8(t)), t);
+
+        const Message &reply = c.messages.at(2);
+        QVERIFY(reply.isReply());
+        QCOMPARE(reply.replyToId, 1310000000000000002ull);
+        QCOMPARE(reply.referenceType, QStringLiteral("Default"));
+        QCOMPARE(reply.referenceChannelId, 2222222222222222226ull);
+        QCOMPARE(reply.referenceGuildId, 1111111111111111111ull);
+        QCOMPARE(reply.stickers.size(), 1);
+        QCOMPARE(reply.stickers.first().format, QStringLiteral("Apng"));
+        QVERIFY(reply.tags().contains(QStringLiteral("has:reply")));
+        QVERIFY(reply.tags().contains(QStringLiteral("has:sticker")));
+
+        const Message &pinNotice = c.messages.at(3);
+        QVERIFY(pinNotice.isSystem());
+        QVERIFY(!pinNotice.isReply()); // refers to the pinned message, answers nothing
+
+        const Message &forward = c.messages.at(4);
+        QVERIFY(!forward.isReply());
+        QVERIFY(forward.forwarded.has_value());
+        QCOMPARE(forward.forwarded->content, QStringLiteral("the original words"));
+        QCOMPARE(forward.forwarded->timestampMs, utcMs("2024-10-30T10:00:00Z"));
+        QCOMPARE(forward.forwarded->attachments.size(), 1);
+        QCOMPARE(forward.forwarded->attachments.first().kind(), Attachment::Kind::Video);
+
+        const Message &command = c.messages.at(5);
+        QVERIFY(command.authorIsBot);
+        QVERIFY(!command.isSystem());
+        QVERIFY(command.interaction.has_value());
+        QCOMPARE(command.interaction->name, QStringLiteral("roll"));
+        QCOMPARE(command.interaction->user.nickname, QStringLiteral("Alice W."));
+        QVERIFY(command.tags().contains(QStringLiteral("bot")));
+
+        const Message &call = c.messages.at(6);
+        QCOMPARE(call.callEndedMs, utcMs("2024-11-02T10:12:00Z"));
+        QVERIFY(call.isSystem());
+    }
+
+    // What the archive keeps of a message beyond its columns survives the
+    // trip through detailJson() whole.
+    void detailJsonRoundTrips()
+    {
+        Collected c;
+        QVERIFY(readAll(fixture(QStringLiteral("dce/v2.47-media.json")), c));
+        for (const Message &m : std::as_const(c.messages)) {
+            Message back;
+            back.id = m.id; // the columns, as a store reads them
+            back.channelId = m.channelId;
+            back.guildId = m.guildId;
+            back.authorId = m.authorId;
+            back.authorName = m.authorName;
+            back.timestampMs = m.timestampMs;
+            back.editedMs = m.editedMs;
+            back.content = m.content;
+            back.replyToId = m.replyToId;
+            back.attachmentCount = m.attachmentCount;
+            back.embedCount = m.embedCount;
+            back.reactionCount = m.reactionCount;
+            back.type = m.type;
+            back.isPinned = m.isPinned;
+            back.authorNickname = m.authorNickname;
+            QVERIFY(back.setDetailJson(m.detailJson()));
+            QCOMPARE(back, m);
+        }
+        Message none;
+        QVERIFY(none.detailJson().isEmpty());
+        QVERIFY(!none.setDetailJson("not json"));
+        QVERIFY(!none.hasDetail);
+    }
+
+    // An export of before DCE 2.x's whole fields (legacy.json): what is not
+    // there stays empty, nothing fails.
+    void olderExportsLeaveTheNewFieldsEmpty()
+    {
+        Collected c;
+        QVERIFY(readAll(fixture(QStringLiteral("dce/legacy.json")), c));
+        const Message &m = c.messages.first();
+        QCOMPARE(m.authorNickname, QString());
+        QCOMPARE(m.authorDisplayName(), QStringLiteral("alice"));
+        QCOMPARE(m.authorDiscriminator, QStringLiteral("0001"));
+        QVERIFY(m.attachments.isEmpty() && m.reactions.isEmpty() && !m.interaction && !m.forwarded);
+        QCOMPARE(m.callEndedMs, 0);
+    }
+
     void modernExport()
     {
         Collected c;

@@ -1,3 +1,4 @@
+#include "dce/dcereader.h"
 #include "dce/importer.h"
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
@@ -35,6 +36,38 @@ QList<Snowflake> ids(const QList<Message> &messages)
         out.append(m.id);
     return out;
 }
+
+// The messages of an export as the reader gives them: what a store must give back.
+QList<Message> readExport(const QString &path)
+{
+    QList<Message> out;
+    const Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
+        out += batch;
+        return {};
+    });
+    return r ? out : QList<Message>{};
+}
+
+// A message as an archive of before schema 3 kept it: the original columns only.
+Message columnsOnly(const Message &m)
+{
+    Message old;
+    old.id = m.id;
+    old.channelId = m.channelId;
+    old.guildId = m.guildId;
+    old.authorId = m.authorId;
+    old.authorName = m.authorName;
+    old.timestampMs = m.timestampMs;
+    old.editedMs = m.editedMs;
+    old.content = m.content;
+    old.replyToId = m.replyToId;
+    old.attachmentCount = m.attachmentCount;
+    old.embedCount = m.embedCount;
+    old.reactionCount = m.reactionCount;
+    return old;
+}
+
+constexpr Snowflake wholeChannel = 2222222222222222226ull; // dce/v2.47-media.json
 
 } // namespace
 
@@ -434,6 +467,69 @@ private slots:
         first->reset();
         std::thread([&] { second = m_store->lockChannel(2222222222222222222ull); }).join();
         QVERIFY(second && *second);
+    }
+
+    // Every field of the whole message (attachments, embeds, reactions and
+    // their users, mentions, stickers, reference, interaction, forward, the
+    // author's details) comes back as the reader gave it, by every way of
+    // reading messages; rows an older version kept without them are completed
+    // by importing the file again, never duplicated. (Late in the suite: its
+    // messages are not in the totals above.)
+    void wholeMessagesRoundTrip()
+    {
+        const QString path = fixture(QStringLiteral("dce/v2.47-media.json"));
+        const QList<Message> expected = readExport(path);
+        QCOMPARE(expected.size(), 7);
+
+        // Three of them as a version of before kept them.
+        Expected<std::unique_ptr<IngestSession>> session = m_store->beginIngest();
+        QVERIFY(session);
+        QVERIFY((*session)->addMessages({columnsOnly(expected.at(0)), columnsOnly(expected.at(1)), columnsOnly(expected.at(2))}));
+        QVERIFY((*session)->commit());
+        const Expected<MessageContext> before = m_store->context(expected.at(1).id, 0, 0);
+        QVERIFY(before);
+        QVERIFY(!before->message.hasDetail);
+        QVERIFY(before->message.attachments.isEmpty());
+        QCOMPARE(before->message.attachmentCount, 3);
+
+        const FileImport r = import(path);
+        QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : "");
+        QCOMPARE(r.inserted, 4);
+        QCOMPARE(r.skipped, 3);
+
+        const SearchPage page = search(Kind::Date, QString(), QDate(1970, 1, 1), QDate(2999, 12, 31), 1, 50, wholeChannel);
+        QCOMPARE(page.totalCount, 7); // no duplicate
+        QList<Message> stored = page.messages;
+        std::reverse(stored.begin(), stored.end()); // oldest first, as in the file
+        QCOMPARE(ids(stored), ids(expected));
+        for (qsizetype i = 0; i < expected.size(); ++i)
+            QCOMPARE(stored.at(i), expected.at(i));
+
+        // One at a time and with neighbours, and by a full scan.
+        const Expected<MessageContext> c = m_store->context(expected.at(2).id, 2, 2);
+        QVERIFY(c);
+        QCOMPARE(c->message, expected.at(2));
+        QCOMPARE(c->before, (QList<Message>{expected.at(0), expected.at(1)}));
+        QCOMPARE(c->after, (QList<Message>{expected.at(3), expected.at(4)}));
+        SearchRequest all;
+        all.kind = Kind::Date;
+        all.startDate = QDate(2024, 11, 1);
+        all.endDate = QDate(2024, 11, 30);
+        all.channelId = wholeChannel;
+        QList<Message> scanned;
+        QVERIFY(m_store->scan(all, [&](const Message &m) {
+            scanned.prepend(m);
+            return true;
+        }));
+        QCOMPARE(scanned, expected);
+
+        // Importing it once more changes nothing.
+        const FileImport again = import(path);
+        QCOMPARE(again.inserted, 0);
+        QCOMPARE(again.skipped, 7);
+        const Expected<MessageContext> after = m_store->context(expected.at(1).id, 0, 0);
+        QVERIFY(after);
+        QCOMPARE(after->message, expected.at(1));
     }
 
     void tooLongTermIsRefused()

@@ -118,8 +118,11 @@ def matches(doc, query):
     value = field_value(doc, field)
     if kind == "term":
         expected = spec["value"] if isinstance(spec, dict) else spec
-        return value == expected
+        # A field holding an array matches when any of its values does.
+        return expected in value if isinstance(value, list) else value == expected
     if kind == "terms":
+        if isinstance(value, list):
+            return any(v in spec for v in value)
         return value in spec
     if kind == "range":
         if value is None:
@@ -367,6 +370,16 @@ class Handler(BaseHTTPRequestHandler):
         op = parts[1]
         if op == "_alias" and method == "PUT":
             indices[index]["aliases"].add(parts[2])
+            return 200, {"acknowledged": True}
+        if op == "_mapping" and method == "PUT":
+            # Fields may be added, not changed (illegal_argument_exception in Elasticsearch).
+            properties = json.loads(raw or b"{}").get("properties", {})
+            mine = indices[index]["mappings"].setdefault("properties", {})
+            for field, spec in properties.items():
+                if field in mine and mine[field].get("type") != spec.get("type"):
+                    return error(400, "illegal_argument_exception",
+                                 f"mapper [{field}] cannot be changed from type [{mine[field].get('type')}] to [{spec.get('type')}]")
+                mine[field] = spec
             return 200, {"acknowledged": True}
         if op == "_refresh":
             return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
