@@ -1,7 +1,7 @@
 #include "exportdialog.h"
 
 #include "dce/dceprocess.h"
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "exporttask.h"
 #include "secrets/keychain.h"
 
@@ -256,7 +256,7 @@ QList<Snowflake> ExportDialog::chosenChannels(QString *error) const
             ids.append(m_channels->item(i)->data(Qt::UserRole).toString().toULongLong());
     static const QRegularExpression separators(QStringLiteral("[\\s,;]+"));
     for (const QString &part : m_ids->text().split(separators, Qt::SkipEmptyParts)) {
-        const Snowflake id = dcetime::parseSnowflake(part).value_or(0);
+        const Snowflake id = isotime::parseSnowflake(part).value_or(0);
         if (id == 0) {
             *error = tr("\"%1\" is not a channel id: Discord ids are numbers such as 1070040462135873587.").arg(part);
             return {};

@@ -1,7 +1,7 @@
 #include "exportcommand.h"
 
 #include "clicontext.h"
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "dce/exportjob.h"
 #include "secrets/keychain.h"
 
@@ -61,7 +61,7 @@ Expected<QList<Snowflake>> ids(const QStringList &texts, const QString &what)
 {
     QList<Snowflake> result;
     for (const QString &t : texts) {
-        const Snowflake id = dcetime::parseSnowflake(t).value_or(0);
+        const Snowflake id = isotime::parseSnowflake(t).value_or(0);
         if (id == 0)
             return Error::badInput(QStringLiteral("\"%1\" is not a %2 id: Discord ids are numbers such as "
                                                   "1070040462135873587.").arg(t, what));

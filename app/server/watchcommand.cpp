@@ -1,7 +1,7 @@
 #include "watchcommand.h"
 
 #include "clicontext.h"
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "watch/watchjson.h"
 #include "watch/watchrunner.h"
 
@@ -22,7 +22,7 @@ Expected<Snowflake> watchId(const QStringList &positional)
     if (positional.size() != 3)
         return Error::badInput(QStringLiteral("Name one channel or server id, e.g. \"watch %1 1070040462135873587\".")
                                    .arg(positional.value(1)));
-    const Snowflake id = dcetime::parseSnowflake(positional.at(2)).value_or(0);
+    const Snowflake id = isotime::parseSnowflake(positional.at(2)).value_or(0);
     if (id == 0)
         return Error::badInput(QStringLiteral("\"%1\" is not a channel or server id: Discord ids are numbers such as "
                                               "1070040462135873587.").arg(positional.at(2).left(40)));

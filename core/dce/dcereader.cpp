@@ -1,6 +1,6 @@
 #include "dcereader.h"
 
-#include "dcetime.h"
+#include "model/isotime.h"
 
 #include <QDir>
 #include <QFile>
@@ -222,7 +222,7 @@ private:
     {
         if (isNull)
             return true;
-        const auto v = s ? dcetime::parseSnowflake(std::string_view(s, n)) : std::nullopt;
+        const auto v = s ? isotime::parseSnowflake(std::string_view(s, n)) : std::nullopt;
         if (!v)
             return fail(QStringLiteral("%1 \"%2\" is not a Discord id")
                             .arg(QLatin1String(what), s ? text(s, n).left(40) : QStringLiteral("?")));
@@ -234,7 +234,7 @@ private:
     {
         if (isNull)
             return true;
-        const auto v = s ? dcetime::parseIsoMs(std::string_view(s, n)) : std::nullopt;
+        const auto v = s ? isotime::parseIsoMs(std::string_view(s, n)) : std::nullopt;
         if (!v)
             return fail(QStringLiteral("timestamp \"%1\" is not an ISO 8601 date and time with an offset")
                             .arg(s ? text(s, n).left(40) : QStringLiteral("?")));
@@ -253,7 +253,7 @@ private:
             return fail(QStringLiteral("it is not an export object"));
         case State::Top:
             if (f == Field::ExportedAt && s) {
-                if (const auto ms = dcetime::parseIsoMs(std::string_view(s, n)))
+                if (const auto ms = isotime::parseIsoMs(std::string_view(s, n)))
                     m_header.exportedAt = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
             }
             return true;

@@ -1,13 +1,13 @@
 #include "messagejson.h"
 
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 
 namespace fdd::messagejson {
 
 QString isoTimestamp(qint64 ms)
 {
     std::string s;
-    dcetime::appendIsoUtc(s, ms); // "YYYY-MM-DD HH:MM:SS.mmm+00"
+    isotime::appendIsoUtc(s, ms); // "YYYY-MM-DD HH:MM:SS.mmm+00"
     s[10] = 'T';
     s += ":00";
     return QString::fromLatin1(s.data(), qsizetype(s.size()));
@@ -108,7 +108,7 @@ QJsonObject reaction(const Reaction &r)
 QJsonObject message(const Message &m)
 {
     std::string date;
-    dcetime::appendIsoDate(date, m.timestampMs);
+    isotime::appendIsoDate(date, m.timestampMs);
     QJsonObject o{
         {QStringLiteral("message_id"), QString::number(m.id)},
         {QStringLiteral("channel_id"), QString::number(m.channelId)},

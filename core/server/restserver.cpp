@@ -5,7 +5,7 @@
 
 #include "apidocs.h"
 #include "apiparams.h"
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "dce/exportjob.h"
 #include "openapi.h"
 #include "search/messagejson.h"
@@ -449,7 +449,7 @@ QHttpServerResponse RestServer::exportChannel(const QString &channelId, const QB
 {
     if (token.trimmed().isEmpty())
         return timed(json({{QStringLiteral("detail"), QStringLiteral("Missing Discord token.")}}, Status::BadRequest), timer);
-    const Snowflake channel = dcetime::parseSnowflake(channelId).value_or(0);
+    const Snowflake channel = isotime::parseSnowflake(channelId).value_or(0);
     if (channel == 0)
         return timed(errorResponse(Error::badInput(QStringLiteral("channel_id must be a Discord channel id (digits)."))), timer);
     ExportPlan plan;
@@ -550,7 +550,7 @@ QHttpServerResponse RestServer::addWatch(const QByteArray &body, const QElapsedT
                      timer);
     const QJsonObject o = doc.object();
     const QJsonValue idValue = o.value(QStringLiteral("id"));
-    const Snowflake id = dcetime::parseSnowflake(idValue.isString() ? idValue.toString() : QString()).value_or(0);
+    const Snowflake id = isotime::parseSnowflake(idValue.isString() ? idValue.toString() : QString()).value_or(0);
     if (id == 0)
         return timed(errorResponse(Error::badInput(QStringLiteral("\"id\" must be a channel or server id as a string of digits."))), timer);
     qint64 interval = Watch::defaultIntervalSeconds;
@@ -583,7 +583,7 @@ QHttpServerResponse RestServer::addWatch(const QByteArray &body, const QElapsedT
 
 QHttpServerResponse RestServer::removeWatch(const QString &text, const QElapsedTimer &timer) const
 {
-    const Snowflake id = dcetime::parseSnowflake(text).value_or(0);
+    const Snowflake id = isotime::parseSnowflake(text).value_or(0);
     if (id == 0)
         return timed(errorResponse(Error::badInput(QStringLiteral("watch_id must be a channel or server id (digits)."))), timer);
     Expected<bool> removed = m_options.service->store().removeWatch(id);
@@ -598,7 +598,7 @@ QHttpServerResponse RestServer::removeWatch(const QString &text, const QElapsedT
 
 QHttpServerResponse RestServer::runWatch(const QString &text, const QElapsedTimer &timer) const
 {
-    const Snowflake id = dcetime::parseSnowflake(text).value_or(0);
+    const Snowflake id = isotime::parseSnowflake(text).value_or(0);
     if (id == 0)
         return timed(errorResponse(Error::badInput(QStringLiteral("watch_id must be a channel or server id (digits)."))), timer);
     MessageStore &store = m_options.service->store();

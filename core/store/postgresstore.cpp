@@ -1,6 +1,6 @@
 #include "postgresstore.h"
 
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "sqlcommon.h"
 
 #include <QLoggingCategory>
@@ -391,9 +391,9 @@ void PostgresStore::appendCopyRow(std::string &out, const Message &m)
     out.push_back('\t');
     appendText(out, m.authorName);
     out.push_back('\t');
-    dcetime::appendIsoUtc(out, m.timestampMs);
+    isotime::appendIsoUtc(out, m.timestampMs);
     out.push_back('\t');
-    dcetime::appendIsoDate(out, m.timestampMs);
+    isotime::appendIsoDate(out, m.timestampMs);
     out.push_back('\t');
     appendText(out, m.content);
     out.push_back('\t');
@@ -409,7 +409,7 @@ void PostgresStore::appendCopyRow(std::string &out, const Message &m)
     appendInt(out, m.reactionCount);
     out.push_back('\t');
     if (m.editedMs)
-        dcetime::appendIsoUtc(out, m.editedMs);
+        isotime::appendIsoUtc(out, m.editedMs);
     else
         out += "\\N";
     out.push_back('\t');
@@ -481,6 +481,12 @@ std::function<Error(const QString &, const QString &)> PostgresStore::failureFor
 
 Expected<void> PostgresStore::migrate()
 {
+    return migrateTo(schemaVersion());
+}
+
+Expected<void> PostgresStore::migrateTo(int target)
+{
+    Q_ASSERT(target >= 1 && target <= schemaVersion());
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
@@ -506,7 +512,7 @@ Expected<void> PostgresStore::migrate()
         return Error::badInput(QStringLiteral("The database at %1 has schema version %2, newer than this program's %3: upgrade FastDiscordDB.")
                                    .arg(m_url.redacted()).arg(current).arg(schemaVersion()));
     }
-    for (int version = current + 1; version <= schemaVersion(); ++version) {
+    for (int version = current + 1; version <= target; ++version) {
         for (const QString &statement : migrations().at(version - 1)) {
             if (!q.exec(statement))
                 return fail(QStringLiteral("apply migration %1").arg(version));

@@ -1,6 +1,6 @@
 #include "sqlitestore.h"
 
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 #include "sqlcommon.h"
 
 #include <QDir>
@@ -182,7 +182,7 @@ public:
         std::string date;
         for (const Message &m : messages) {
             date.clear();
-            dcetime::appendIsoDate(date, m.timestampMs);
+            isotime::appendIsoDate(date, m.timestampMs);
             m_insert.bindValue(0, qint64(m.id));
             m_insert.bindValue(1, qint64(m.channelId));
             m_insert.bindValue(2, qint64(m.guildId));
@@ -380,6 +380,12 @@ std::function<Error(const QString &, const QString &)> SqliteStore::failureFn() 
 
 Expected<void> SqliteStore::migrate()
 {
+    return migrateTo(schemaVersion());
+}
+
+Expected<void> SqliteStore::migrateTo(int target)
+{
+    Q_ASSERT(target >= 1 && target <= schemaVersion());
     const QFileInfo info(m_path);
     if (!QDir().mkpath(info.absolutePath()))
         return Error::unavailable(QStringLiteral("The folder %1 for the archive cannot be created.")
@@ -404,7 +410,7 @@ Expected<void> SqliteStore::migrate()
         return Error::badInput(QStringLiteral("The archive %1 has schema version %2, newer than this program's %3: upgrade FastDiscordDB.")
                                    .arg(QDir::toNativeSeparators(m_path)).arg(current).arg(schemaVersion()));
     }
-    for (int version = current + 1; version <= schemaVersion(); ++version) {
+    for (int version = current + 1; version <= target; ++version) {
         for (const QString &statement : migrations().at(version - 1)) {
             if (!q.exec(statement))
                 return fail(QStringLiteral("apply migration %1").arg(version));

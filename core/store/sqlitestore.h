@@ -22,6 +22,8 @@ public:
     QString location() const override { return m_path; }
 
     Expected<void> migrate() override;
+    // Up to `target` only: how the tests make an archive of an older version.
+    Expected<void> migrateTo(int target);
     Expected<void> ping() override;
     Expected<std::unique_ptr<IngestSession>> beginIngest() override;
     Expected<SearchPage> search(const SearchRequest &request) override;

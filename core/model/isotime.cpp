@@ -1,9 +1,9 @@
-#include "dcetime.h"
+#include "isotime.h"
 
 #include <charconv>
 #include <limits>
 
-namespace fdd::dcetime {
+namespace fdd::isotime {
 
 namespace {
 
@@ -173,4 +173,4 @@ void appendIsoUtc(std::string &out, qint64 ms)
     out.append("+00");
 }
 
-} // namespace fdd::dcetime
+} // namespace fdd::isotime

@@ -1,11 +1,11 @@
-#include "dce/dcetime.h"
+#include "model/isotime.h"
 
 #include <QDateTime>
 #include <QTest>
 
 using namespace fdd;
 
-class TestDceTime : public QObject
+class TestIsoTime : public QObject
 {
     Q_OBJECT
 
@@ -41,7 +41,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(qint64, expected);
-        const auto parsed = dcetime::parseIsoMs(text.toStdString());
+        const auto parsed = isotime::parseIsoMs(text.toStdString());
         if (expected == -2) {
             QVERIFY2(!parsed, qPrintable(text));
         } else {
@@ -63,12 +63,12 @@ private slots:
     {
         QFETCH(qint64, ms);
         std::string s;
-        dcetime::appendIsoUtc(s, ms);
+        isotime::appendIsoUtc(s, ms);
         QCOMPARE(QString::fromStdString(s),
                  QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz+00")));
         s[10] = 'T';
         s += ":00";
-        QCOMPARE(dcetime::parseIsoMs(s).value_or(-42), ms);
+        QCOMPARE(isotime::parseIsoMs(s).value_or(-42), ms);
     }
 
     void parseSnowflake_data()
@@ -92,12 +92,12 @@ private slots:
         QFETCH(QString, text);
         QFETCH(bool, valid);
         QFETCH(quint64, expected);
-        const auto parsed = dcetime::parseSnowflake(text.toStdString());
+        const auto parsed = isotime::parseSnowflake(text.toStdString());
         QCOMPARE(parsed.has_value(), valid);
         if (valid)
             QCOMPARE(*parsed, expected);
     }
 };
 
-QTEST_GUILESS_MAIN(TestDceTime)
-#include "tst_dcetime.moc"
+QTEST_GUILESS_MAIN(TestIsoTime)
+#include "tst_isotime.moc"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace fdd::dcetime {
+namespace fdd::isotime {
 
 // Parses the ISO 8601 timestamps DiscordChatExporter writes
 // ("2024-04-26T18:03:11.123+00:00", "2020-09-19T20:39:06.7100000+03:00",
@@ -27,4 +27,4 @@ void appendIsoUtc(std::string &out, qint64 ms);
 // Appends "YYYY-MM-DD" of a UTC millisecond timestamp.
 void appendIsoDate(std::string &out, qint64 ms);
 
-} // namespace fdd::dcetime
+} // namespace fdd::isotime

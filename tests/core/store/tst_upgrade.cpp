@@ -1,0 +1,181 @@
+#include "dce/dcereader.h"
+#include "dce/importer.h"
+#include "model/isotime.h"
+#include "search/searchservice.h"
+#include "store/elasticstore.h"
+#include "store/postgresstore.h"
+#include "store/sqlitestore.h"
+#include "elasticprocess.h"
+#include "testdatabase.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fdd;
+using fdd::test::fixture;
+
+namespace {
+
+QList<Message> readExport(const QString &path)
+{
+    QList<Message> out;
+    const Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
+        out += batch;
+        return {};
+    });
+    return r ? out : QList<Message>{};
+}
+
+QString isoDate(qint64 ms)
+{
+    std::string s;
+    isotime::appendIsoDate(s, ms);
+    return QString::fromStdString(s);
+}
+
+// Writes `messages` as schema 2 kept them (its columns only) through `db`.
+bool insertAsSchema2(QSqlDatabase &db, const QString &table, const QList<Message> &messages, bool postgres)
+{
+    QSqlQuery q(db);
+    for (const Message &m : messages) {
+        if (postgres) {
+            q.prepare(QStringLiteral("SELECT fdd_ensure_month_partition(CAST(? AS date))"));
+            q.addBindValue(isoDate(m.timestampMs));
+            if (!q.exec()) {
+                qWarning() << q.lastError().text();
+                return false;
+            }
+        }
+        q.prepare(QStringLiteral("INSERT INTO %1 (message_id, channel_id, guild_id, author_id, author_name, %2, message_date,"
+                                 " content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at)"
+                                 " VALUES (?, ?, ?, ?, ?, %3, ?, ?, ?, ?, ?, ?, %4)")
+                      .arg(table, postgres ? QStringLiteral("\"timestamp\"") : QStringLiteral("ts"),
+                           postgres ? QStringLiteral("to_timestamp(CAST(? AS bigint) / 1000.0)") : QStringLiteral("?"),
+                           postgres ? QStringLiteral("to_timestamp(CAST(? AS bigint) / 1000.0)") : QStringLiteral("?")));
+        q.addBindValue(qint64(m.id));
+        q.addBindValue(qint64(m.channelId));
+        q.addBindValue(qint64(m.guildId));
+        q.addBindValue(qint64(m.authorId));
+        q.addBindValue(m.authorName);
+        q.addBindValue(m.timestampMs);
+        q.addBindValue(isoDate(m.timestampMs));
+        q.addBindValue(m.content.isNull() ? QStringLiteral("") : m.content);
+        q.addBindValue(m.replyToId ? QVariant(qint64(m.replyToId)) : QVariant(QMetaType::fromType<qint64>()));
+        q.addBindValue(m.attachmentCount);
+        q.addBindValue(m.embedCount);
+        q.addBindValue(m.reactionCount);
+        q.addBindValue(m.editedMs ? QVariant(m.editedMs) : QVariant(QMetaType::fromType<qint64>()));
+        if (!q.exec()) {
+            qWarning() << q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
+constexpr Snowflake channel = 2222222222222222226ull; // dce/v2.47-media.json
+
+} // namespace
+
+// An archive written by the previous schema (2: messages without their
+// attachments, embeds, reactions…) is upgraded in place by migrate(), keeps
+// every message, and gains the whole messages when their file is imported
+// again, without a duplicate. PostgreSQL and SQLite.
+class TestUpgrade : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QList<Message> m_expected;
+
+    // After the upgrade: the old rows are all there, marked incomplete; an
+    // import completes them.
+    void checkUpgradeThenImport(MessageStore &store)
+    {
+        SearchService service(std::shared_ptr<MessageStore>(&store, [](MessageStore *) {}));
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Date;
+        r.startDate = QDate(2024, 1, 1);
+        r.endDate = QDate(2024, 12, 31);
+        r.channelId = channel;
+        r.pageSize = 50;
+        Expected<SearchPage> before = service.search(r);
+        QVERIFY2(before, before ? "" : qPrintable(before.error().message));
+        QCOMPARE(before->totalCount, m_expected.size());
+        for (const Message &m : std::as_const(before->messages)) {
+            QVERIFY(!m.hasDetail);
+            QVERIFY(m.attachments.isEmpty() && m.type.isEmpty());
+        }
+        const FileImport imported = Importer(store).importFile(fixture(QStringLiteral("dce/v2.47-media.json")));
+        QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        QCOMPARE(imported.inserted, 0);
+        QCOMPARE(imported.skipped, m_expected.size());
+        Expected<SearchPage> after = service.search(r);
+        QVERIFY(after);
+        QCOMPARE(after->totalCount, m_expected.size());
+        QList<Message> stored = after->messages;
+        std::reverse(stored.begin(), stored.end());
+        for (qsizetype i = 0; i < m_expected.size(); ++i)
+            QCOMPARE(stored.at(i), m_expected.at(i));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_expected = readExport(fixture(QStringLiteral("dce/v2.47-media.json")));
+        QCOMPARE(m_expected.size(), 7);
+    }
+
+    void postgres()
+    {
+        test::TestDatabase database(QStringLiteral("upgrade"));
+        QVERIFY2(database.isValid(), qPrintable(database.error()));
+        {
+            PostgresStore old(database.url());
+            QVERIFY(old.migrateTo(2));
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("upgrade"));
+            db.setHostName(database.url().host);
+            db.setPort(database.url().port);
+            db.setUserName(database.url().user);
+            db.setDatabaseName(database.url().database);
+            QVERIFY(db.open());
+            QVERIFY(insertAsSchema2(db, QStringLiteral("discord_chats"), m_expected, true));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("upgrade"));
+        PostgresStore store(database.url());
+        const Expected<void> migrated = store.migrate();
+        QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
+        checkUpgradeThenImport(store);
+    }
+
+    void sqlite()
+    {
+        const QString path = m_tmp.filePath(QStringLiteral("old.db"));
+        {
+            SqliteStore old(path);
+            QVERIFY(old.migrateTo(2));
+        }
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("upgrade"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QVERIFY(insertAsSchema2(db, QStringLiteral("messages"), m_expected, false));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("upgrade"));
+        SqliteStore store(path);
+        const Expected<void> migrated = store.migrate();
+        QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
+        checkUpgradeThenImport(store);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUpgrade)
+#include "tst_upgrade.moc"
