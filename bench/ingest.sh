@@ -38,7 +38,7 @@ now() { date +%s.%N; }
 psql_admin -c "CREATE DATABASE baseline"
 BASE_URL="postgresql://fdd@127.0.0.1:$FDD_PG_PORT/baseline"
 "$BIN/bench/fdd-bench" prepare "$BASE_URL" "$OUT/rows.copy.months"
-COLUMNS="message_id, channel_id, guild_id, author_id, author_name, \"timestamp\", message_date, content, reply_to_id, attachment_count, embed_count, reaction_count, edited_at"
+COLUMNS=$("$BIN/bench/fdd-bench" columns) # the whole message's columns, as the importer writes them
 psql -X -q "$BASE_URL" -c "CHECKPOINT"
 t0=$(now)
 psql -X -q -v ON_ERROR_STOP=1 "$BASE_URL" -c "\\copy discord_chats ($COLUMNS) FROM '$OUT/rows.copy'"

@@ -198,10 +198,14 @@ int main(int argc, char *argv[])
         return prepare(args);
     if (command == QLatin1String("latency"))
         return latency(args);
+    if (command == QLatin1String("columns")) { // the archive's COPY columns, for psql's \copy
+        out << PostgresStore::copyColumns() << '\n';
+        return 0;
+    }
     if (command == QLatin1String("word")) { // the generator's word of a rank
         out << bench::ExportGenerator::word(args.value(2).toInt()) << '\n';
         return 0;
     }
-    err << "usage: fdd-bench generate|copytext|prepare|latency …" << Qt::endl;
+    err << "usage: fdd-bench generate|copytext|prepare|latency|columns|word …" << Qt::endl;
     return 2;
 }

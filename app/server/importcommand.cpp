@@ -89,7 +89,8 @@ int runImport(const QStringList &arguments)
         skipped += r.skipped;
         if (!parser.isSet(quiet))
             err() << "imported " << QDir::toNativeSeparators(r.path) << ": " << r.inserted << " inserted, "
-                  << r.skipped << " skipped (#" << r.header.channel.name << ")" << Qt::endl;
+                  << r.skipped << " skipped (#" << r.header.channel.name << ")"
+                  << (r.mediaFiles ? QStringLiteral(", %1 media file(s) kept").arg(r.mediaFiles) : QString()) << Qt::endl;
         return true;
     });
     if (inserted > 0)

@@ -13,6 +13,12 @@ Q_LOGGING_CATEGORY(lcImport, "fdd.import")
 
 namespace fdd {
 
+Importer::Importer(MessageStore &store)
+    : m_store(store)
+    , m_media(std::make_shared<MediaLibrary>(MediaLibrary::defaultRoot(store)))
+{
+}
+
 Expected<QStringList> Importer::collectFiles(const QStringList &paths)
 {
     QStringList files;
@@ -68,6 +74,7 @@ FileImport Importer::importOne(const QString &path, qint64 bytesBefore)
         result.error = error;
         result.inserted = 0;
         result.skipped = 0;
+        result.mediaFiles = 0;
         qCWarning(lcImport).noquote() << error.message;
         return result;
     };
@@ -79,13 +86,25 @@ FileImport Importer::importOne(const QString &path, qint64 bytesBefore)
         return fail(session.error());
 
     bool channelAdded = false;
+    const QString exportDir = QFileInfo(path).absolutePath();
     const auto onBatch = [&](const ExportHeader &header, const QList<Message> &batch) -> Expected<void> {
         if (!channelAdded) {
             channelAdded = true;
             if (Expected<void> r = (*session)->addChannel(header.guild, header.channel); !r)
                 return r;
         }
-        return (*session)->addMessages(batch);
+        if (!m_media)
+            return (*session)->addMessages(batch);
+        // Media the export downloaded are copied in before their messages
+        // refer to them (a failed file leaves only unreferenced copies).
+        QList<Message> adopted = batch;
+        for (Message &m : adopted) {
+            Expected<int> n = m_media->adopt(m, exportDir);
+            if (!n)
+                return n.error();
+            result.mediaFiles += *n;
+        }
+        return (*session)->addMessages(adopted);
     };
     DceReader::Options options;
     options.batchSize = m_batchSize;

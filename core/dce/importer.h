@@ -1,6 +1,7 @@
 #pragma once
 
 #include "exportheader.h"
+#include "media/medialibrary.h"
 #include "model/expected.h"
 #include "store/messagestore.h"
 
@@ -18,6 +19,7 @@ struct FileImport
     QString path;
     qint64 inserted = 0;
     qint64 skipped = 0;
+    qint64 mediaFiles = 0; // local media (--media) copied into the archive's media folder
     ExportHeader header;
     std::optional<Error> error; // set when nothing of this file was stored
 };
@@ -36,8 +38,12 @@ public:
     };
     using ProgressHandler = std::function<void(const Progress &)>;
 
-    explicit Importer(MessageStore &store) : m_store(store) {}
+    // Local media of the exports go to the store's media folder
+    // (MediaLibrary::defaultRoot) unless setMediaLibrary says otherwise.
+    explicit Importer(MessageStore &store);
 
+    // nullptr: local media paths are stored as they are, nothing is copied.
+    void setMediaLibrary(std::shared_ptr<MediaLibrary> library) { m_media = std::move(library); }
     void setProgressHandler(ProgressHandler handler) { m_progress = std::move(handler); }
     void setCancelFlag(const std::atomic_bool *cancel) { m_cancel = cancel; }
     void setBatchSize(int size) { m_batchSize = size; }
@@ -56,6 +62,7 @@ private:
     FileImport importOne(const QString &path, qint64 bytesBefore);
 
     MessageStore &m_store;
+    std::shared_ptr<MediaLibrary> m_media;
     ProgressHandler m_progress;
     const std::atomic_bool *m_cancel = nullptr;
     int m_batchSize = 5000;

@@ -146,6 +146,9 @@ private slots:
         QVERIFY2(first.exitCode == 0, qPrintable(first.err));
         QVERIFY2(first.err.contains(QStringLiteral("6 file(s): 15 inserted, 0 skipped, 0 failed")), qPrintable(first.err));
         QVERIFY2(first.err.contains(QStringLiteral("modern.json: 3 inserted, 0 skipped (#general)")), qPrintable(first.err));
+        // An export made with --media: its files are kept in the archive's media folder.
+        QVERIFY2(first.err.contains(QStringLiteral("v2.47-media.json: 7 inserted, 0 skipped (#show-and-tell), 8 media file(s) kept")),
+                 qPrintable(first.err));
 
         const Run again = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json"))}, m_db->urlString());
         QCOMPARE(again.exitCode, 0);

@@ -8,7 +8,9 @@
 #include "exportwriter.h"
 #include "testdatabase.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -92,9 +94,12 @@ class TestStoreConformance : public QObject
     std::shared_ptr<MessageStore> m_store;
     QTemporaryDir m_tmp;
 
+    std::shared_ptr<MediaLibrary> m_media;
+
     FileImport import(const QString &path, int batchSize = 5000)
     {
         Importer importer(*m_store);
+        importer.setMediaLibrary(m_media);
         importer.setBatchSize(batchSize);
         return importer.importFile(path);
     }
@@ -143,6 +148,7 @@ private slots:
             QFAIL(qPrintable(QStringLiteral("FDD_STORE=%1 is not a store").arg(kind)));
         }
         QCOMPARE(m_store->name(), kind);
+        m_media = std::make_shared<MediaLibrary>(m_tmp.filePath(QStringLiteral("media")));
         Expected<void> migrated = m_store->migrate();
         QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
         QVERIFY2(m_store->migrate(), "a second migrate() must be a no-op");
@@ -478,8 +484,23 @@ private slots:
     void wholeMessagesRoundTrip()
     {
         const QString path = fixture(QStringLiteral("dce/v2.47-media.json"));
-        const QList<Message> expected = readExport(path);
+        QList<Message> expected = readExport(path);
         QCOMPARE(expected.size(), 7);
+        // The files its --media folder holds are copied into the archive's,
+        // once each, and the messages refer to them there.
+        MediaLibrary media(m_tmp.filePath(QStringLiteral("media")));
+        for (Message &m : expected)
+            QVERIFY(media.adopt(m, QFileInfo(path).absolutePath()));
+        const Message &withImage = expected.at(1);
+        QVERIFY(MediaLibrary::isReference(withImage.attachments.at(0).url));
+        QCOMPARE(withImage.embeds.at(0).thumbnailUrl, withImage.attachments.at(0).url); // the same file, kept once
+        QVERIFY(MediaLibrary::isReference(withImage.authorAvatarUrl));
+        QVERIFY(MediaLibrary::isReference(withImage.reactions.at(0).emoji.imageUrl));
+        QVERIFY(withImage.attachments.at(1).url.startsWith(QLatin1String("https://"))); // not downloaded: stays
+        QFile copied(media.pathOf(withImage.attachments.at(0).url));
+        QFile original(fixture(QStringLiteral("dce/media/cat-5F3A9.png")));
+        QVERIFY(copied.open(QIODevice::ReadOnly) && original.open(QIODevice::ReadOnly));
+        QCOMPARE(copied.readAll(), original.readAll());
 
         // Three of them as a version of before kept them.
         Expected<std::unique_ptr<IngestSession>> session = m_store->beginIngest();
@@ -496,6 +517,8 @@ private slots:
         QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : "");
         QCOMPARE(r.inserted, 4);
         QCOMPARE(r.skipped, 3);
+        QVERIFY(r.mediaFiles >= 3);
+        QCOMPARE(QDir(m_tmp.filePath(QStringLiteral("media"))).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 3);
 
         const SearchPage page = search(Kind::Date, QString(), QDate(1970, 1, 1), QDate(2999, 12, 31), 1, 50, wholeChannel);
         QCOMPARE(page.totalCount, 7); // no duplicate

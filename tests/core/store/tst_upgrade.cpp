@@ -111,7 +111,9 @@ class TestUpgrade : public QObject
             QVERIFY(!m.hasDetail);
             QVERIFY(m.attachments.isEmpty() && m.type.isEmpty());
         }
-        const FileImport imported = Importer(store).importFile(fixture(QStringLiteral("dce/v2.47-media.json")));
+        Importer importer(store);
+        importer.setMediaLibrary(nullptr); // the urls as the file has them, as m_expected
+        const FileImport imported = importer.importFile(fixture(QStringLiteral("dce/v2.47-media.json")));
         QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
         QCOMPARE(imported.inserted, 0);
         QCOMPARE(imported.skipped, m_expected.size());
