@@ -44,6 +44,7 @@ ExportDialog::ExportDialog(std::shared_ptr<SearchService> service, QString dcePa
     , m_from(new QDateEdit(QDate::currentDate().addDays(-7), this))
     , m_to(new QDateEdit(QDate::currentDate(), this))
     , m_update(new QRadioButton(tr("Everything since the last export (update)"), this))
+    , m_media(new QCheckBox(tr("Download images and files"), this))
     , m_keep(new QCheckBox(tr("Then keep them updated"), this))
     , m_keepEvery(new QComboBox(this))
     , m_progress(new QProgressBar(this))
@@ -114,6 +115,10 @@ ExportDialog::ExportDialog(std::shared_ptr<SearchService> service, QString dcePa
     windowLayout->addLayout(lastRow);
     windowLayout->addLayout(betweenRow);
     windowLayout->addWidget(m_update);
+    m_media->setObjectName(QStringLiteral("downloadMedia"));
+    m_media->setToolTip(tr("Keeps attachments, avatars and emoji in the archive, so they still show when Discord's "
+                           "links have expired. Takes longer and needs disk space."));
+    windowLayout->addWidget(m_media);
     m_keep->setObjectName(QStringLiteral("keepUpdated"));
     m_keep->setToolTip(tr("Adds the channels to the watch list (View → Watched Channels): they are exported again "
                           "by themselves, each time with only what is new."));
@@ -282,6 +287,7 @@ void ExportDialog::startExport()
         problem = dce.error().message;
     ExportPlan plan;
     plan.channels = channels;
+    plan.downloadMedia = m_media->isChecked();
     if (m_update->isChecked()) {
         plan.update = true;
     } else if (m_between->isChecked()) {

@@ -80,6 +80,7 @@ private:
     QDateEdit *m_from;
     QDateEdit *m_to;
     QRadioButton *m_update;
+    QCheckBox *m_media;
     QCheckBox *m_keep;
     QComboBox *m_keepEvery;
     QProgressBar *m_progress;

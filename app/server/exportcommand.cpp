@@ -84,6 +84,8 @@ int runExport(const QStringList &arguments)
                                                  "(default: 7 days ago)."), QStringLiteral("date")},
         {QStringLiteral("before"), QStringLiteral("End of the window: YYYY-MM-DD, ISO 8601 or a message id."), QStringLiteral("date")},
         {QStringLiteral("update"), QStringLiteral("Export only what came after the newest archived message of each channel.")},
+        {QStringLiteral("media"), QStringLiteral("Download attachments, avatars and emoji too, into the archive's media folder "
+                                                 "(kept when Discord's links expire).")},
         {QStringLiteral("keep"), QStringLiteral("Keep the JSON exports in this folder (default: deleted once imported)."),
          QStringLiteral("folder")},
         {QStringLiteral("timeout"), QStringLiteral("Stop DiscordChatExporter after this many seconds a channel (default 3600)."),
@@ -120,6 +122,7 @@ int runExport(const QStringList &arguments)
         (option == QLatin1String("after") ? plan.after : plan.before) = *at;
     }
     plan.update = parser.isSet(QStringLiteral("update"));
+    plan.downloadMedia = parser.isSet(QStringLiteral("media"));
     plan.keepFolder = parser.value(QStringLiteral("keep"));
     const Expected<std::chrono::seconds> timeout = secondsOption(parser, QStringLiteral("timeout"), plan.timeout, 1);
     if (!timeout)

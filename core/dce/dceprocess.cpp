@@ -31,6 +31,8 @@ Expected<void> DceProcess::runExport(QStringList command, const ExportArguments 
         command << QStringLiteral("--after") << arguments.after;
     if (!arguments.before.isEmpty())
         command << QStringLiteral("--before") << arguments.before;
+    if (!arguments.mediaDir.isEmpty())
+        command << QStringLiteral("--media") << QStringLiteral("--reuse-media") << QStringLiteral("--media-dir") << arguments.mediaDir;
     Expected<QStringList> out = run(command, subject, progress);
     if (!out)
         return out.error();

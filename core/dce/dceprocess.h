@@ -26,6 +26,10 @@ public:
         QString after;  // DCE's --after: an ISO 8601 date or a message id; empty: none
         QString before; // DCE's --before
         QString output; // a file for one channel; a folder (ending in '/') for a guild
+        // When set: download attachments, avatars and emoji there (DCE's
+        // --media --reuse-media --media-dir), what was fetched before reused;
+        // the export refers to them by path.
+        QString mediaDir;
     };
     using ProgressHandler = DceOutputParser::ProgressHandler;
 

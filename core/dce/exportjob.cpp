@@ -1,6 +1,7 @@
 #include "exportjob.h"
 
 #include <QDir>
+#include <QStandardPaths>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -214,6 +215,17 @@ QList<ChannelExport> ExportJob::run(const ExportPlan &plan)
     return results;
 }
 
+QString ExportJob::mediaDirFor(const ExportPlan &plan)
+{
+    if (!plan.downloadMedia)
+        return {};
+    const QString dir = !plan.mediaCache.isEmpty()
+                          ? plan.mediaCache
+                          : QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath(QStringLiteral("dce-media"));
+    QDir().mkpath(dir);
+    return dir;
+}
+
 ChannelExport ExportJob::exportChannel(Snowflake channel, const QString &after, const ExportPlan &plan, const QString &workDir)
 {
     ChannelExport result;
@@ -235,7 +247,7 @@ ChannelExport ExportJob::exportChannel(Snowflake channel, const QString &after, 
     dce.setTimeout(plan.timeout);
     report(QString::number(channel), 0, Progress::Phase::Exporting);
     Expected<void> exported = dce.exportChannel(
-        channel, {after, plan.before ? dceDate(*plan.before) : QString(), file},
+        channel, {after, plan.before ? dceDate(*plan.before) : QString(), file, mediaDirFor(plan)},
         [&](const QString &label, int percent) { report(label, percent, Progress::Phase::Exporting); });
     if (!exported) {
         QFile::remove(file); // a half-written export is never imported
@@ -258,7 +270,7 @@ QList<ChannelExport> ExportJob::exportGuild(Snowflake guild, const ExportPlan &p
     dce.setTimeout(plan.timeout);
     report(QString::number(guild), 0, Progress::Phase::Exporting);
     Expected<void> exported = dce.exportGuild(
-        guild, {after, plan.before ? dceDate(*plan.before) : QString(), folder + QLatin1Char('/')},
+        guild, {after, plan.before ? dceDate(*plan.before) : QString(), folder + QLatin1Char('/'), mediaDirFor(plan)},
         [&](const QString &label, int percent) { report(label, percent, Progress::Phase::Exporting); });
     if (!exported) {
         QDir(folder).removeRecursively();

@@ -24,6 +24,12 @@ struct ExportPlan
     // With update: the threads of each channel too (DCE's --include-threads
     // all), each exported as a channel of its own.
     bool includeThreads = false;
+    // Download the media (attachments, avatars, emoji) with the messages, so
+    // the archive shows them when the CDN links have expired. Kept between
+    // exports in mediaCache (DCE reuses what is there), and copied into the
+    // archive's media folder at import.
+    bool downloadMedia = false;
+    QString mediaCache; // default: the user's cache folder, "dce-media"
     QString keepFolder;                // when set, the exports are kept there
     std::chrono::seconds timeout{3600}; // for each run of DiscordChatExporter
 
@@ -81,6 +87,8 @@ public:
     static QString afterFor(const ExportPlan &plan, Snowflake lastArchived, const QDateTime &now);
 
 private:
+    // DCE's media folder for this plan; empty when media are not downloaded.
+    static QString mediaDirFor(const ExportPlan &plan);
     ChannelExport exportChannel(Snowflake channel, const QString &after, const ExportPlan &plan, const QString &workDir);
     QList<ChannelExport> exportGuild(Snowflake guild, const ExportPlan &plan, const QString &workDir);
     void importInto(ChannelExport &result, const QString &file, const ExportPlan &plan);

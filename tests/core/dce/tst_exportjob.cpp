@@ -1,5 +1,6 @@
 #include "dce/dceprocess.h"
 #include "dce/exportjob.h"
+#include "media/medialibrary.h"
 #include "dceworld.h"
 #include "logcapture.h"
 #include "store/sqlitestore.h"
@@ -9,6 +10,7 @@
 #include <QFile>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <unistd.h>
@@ -261,6 +263,60 @@ private slots:
         const QStringList args = m_world->runs().constLast();
         const Snowflake after = args.value(args.indexOf(QStringLiteral("--after")) + 1).toULongLong();
         QVERIFY(after != 0 && after < fresh.last());
+    }
+
+    // "Download images and files": DCE fetches them (--media, reusing what an
+    // earlier export fetched), the import keeps them in the archive's media
+    // folder and the messages point there.
+    void downloadsMediaIntoTheArchive()
+    {
+        const QString downloads = m_tmp.filePath(QStringLiteral("downloads-%1.log").arg(m_storeNumber));
+        qputenv("FAKE_DCE_DOWNLOADS", downloads.toLocal8Bit());
+        const auto cleanup = qScopeGuard([] { qunsetenv("FAKE_DCE_DOWNLOADS"); });
+        ExportJob job(DceWorld::program(), QLatin1String(DceWorld::token), *m_store);
+        ExportPlan plan;
+        plan.channels = {generalId};
+        plan.after = m_now.addDays(-30);
+        plan.downloadMedia = true;
+        plan.mediaCache = m_tmp.filePath(QStringLiteral("dce-media-%1").arg(m_storeNumber));
+        const QList<ChannelExport> first = job.run(plan);
+        QVERIFY2(!first[0].error, qPrintable(why(first[0])));
+        QCOMPARE(first[0].inserted, 40);
+        const QStringList args = m_world->runs().constLast();
+        QVERIFY(args.contains(QStringLiteral("--media")) && args.contains(QStringLiteral("--reuse-media")));
+        QCOMPARE(args.value(args.indexOf(QStringLiteral("--media-dir")) + 1), plan.mediaCache);
+
+        const MediaLibrary media(MediaLibrary::defaultRoot(*m_store));
+        SearchRequest all;
+        all.kind = SearchRequest::Kind::Date;
+        all.startDate = QDate(1970, 1, 1);
+        all.endDate = QDate(2999, 1, 1);
+        int withPicture = 0;
+        QVERIFY(m_store->scan(all, [&](const Message &m) {
+            if (!MediaLibrary::isReference(m.authorAvatarUrl) || media.pathOf(m.authorAvatarUrl).isEmpty())
+                return false;
+            for (const Attachment &a : m.attachments) {
+                if (media.pathOf(a.url).isEmpty())
+                    return false;
+                ++withPicture;
+            }
+            return true;
+        }));
+        QVERIFY(withPicture > 0);
+        QFile log(downloads);
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QByteArray avatar = "https://cdn.discordapp.com/embed/avatars/0.png\n";
+        QCOMPARE(log.readAll().count(avatar), 1);
+        log.close();
+
+        // The next update downloads only what is new: the avatar is reused.
+        m_world->addMessages(generalId, 5, m_now.addSecs(3600 * 5), std::chrono::minutes(60), QStringLiteral("more"));
+        m_world->apply();
+        plan.after.reset();
+        plan.update = true;
+        QCOMPARE(job.run(plan).first().inserted, 5);
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        QCOMPARE(log.readAll().count(avatar), 1);
     }
 
     void oneForbiddenChannelDoesNotStopTheOthers()
