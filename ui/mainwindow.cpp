@@ -4,6 +4,7 @@
 #include "apikeystore.h"
 #include "archive.h"
 #include "conversationview.h"
+#include "media/medialibrary.h"
 #include "exportdialog.h"
 #include "highlightdelegate.h"
 #include "importtask.h"
@@ -115,6 +116,7 @@ MainWindow::MainWindow(QWidget *parent)
         loadApiKeyAndApply();
         const Expected<DceProgram> dce = locateDce();
         m_watchPanel->setArchive(m_archive->service(), dce ? *dce : DceProgram{}, dce ? QString() : dce.error().message);
+        m_conversation->setMediaRoot(MediaLibrary::defaultRoot(m_archive->service()->store()));
         emit archiveReady();
     });
     // New messages: the channel counts change; the results on screen stay
@@ -264,6 +266,7 @@ void MainWindow::buildLayout()
     m_table->setColumnWidth(ResultsModel::Time, m_table->fontMetrics().horizontalAdvance(QStringLiteral("2024-04-26 18:03__")));
     m_table->setColumnWidth(ResultsModel::ChannelName, 130);
     m_table->setColumnWidth(ResultsModel::Author, 120);
+    m_table->setColumnWidth(ResultsModel::Markers, m_table->fontMetrics().horizontalAdvance(QStringLiteral("📎2 🔗 👍3 📌")));
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showSelected);
 
     m_first->setText(QStringLiteral("«"));

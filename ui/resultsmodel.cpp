@@ -57,7 +57,8 @@ QVariant ResultsModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Time: return QLocale().toString(m.timestamp().toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm"));
         case ChannelName: return channelName(m.channelId);
-        case Author: return m.authorName;
+        case Author: return m.authorDisplayName();
+        case Markers: return markers(m);
         case Content: {
             QString oneLine = m.content;
             oneLine.replace(QLatin1Char('\n'), QStringLiteral(" ⏎ "));
@@ -70,6 +71,16 @@ QVariant ResultsModel::data(const QModelIndex &index, int role) const
             return m.content.left(2000);
         if (index.column() == Time)
             return m.timestamp().toString(Qt::ISODate);
+        if (index.column() == Author)
+            return m.authorNickname.isEmpty() || m.authorNickname == m.authorName
+                       ? m.authorName
+                       : tr("%1 (%2)").arg(m.authorNickname, m.authorName);
+        if (index.column() == Markers)
+            return markersText(m);
+        break;
+    case Qt::AccessibleTextRole:
+        if (index.column() == Markers)
+            return markersText(m);
         break;
     case MessageRole: return QVariant::fromValue(m);
     case TermsRole: return m_terms;
@@ -85,9 +96,48 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
     case Time: return tr("Time");
     case ChannelName: return tr("Channel");
     case Author: return tr("Author");
+    case Markers: return QString();
     case Content: return tr("Message");
     }
     return {};
+}
+
+QString ResultsModel::markers(const Message &m)
+{
+    QStringList out;
+    if (m.attachmentCount > 0)
+        out << (m.attachmentCount > 1 ? QStringLiteral("📎%1").arg(m.attachmentCount) : QStringLiteral("📎"));
+    if (m.embedCount > 0)
+        out << QStringLiteral("🔗");
+    if (m.reactionCount > 0) {
+        int total = 0;
+        for (const Reaction &r : m.reactions)
+            total += r.count;
+        const QString emoji = !m.reactions.isEmpty() && m.reactions.first().emoji.id == 0 ? m.reactions.first().emoji.name
+                                                                                            : QStringLiteral("☺");
+        out << (total > 1 ? emoji + QString::number(total) : emoji);
+    }
+    if (m.isPinned)
+        out << QStringLiteral("📌");
+    if (m.isReply())
+        out << QStringLiteral("↩");
+    return out.join(QLatin1Char(' '));
+}
+
+QString ResultsModel::markersText(const Message &m)
+{
+    QStringList out;
+    if (m.attachmentCount > 0)
+        out << tr("%n attachment(s)", nullptr, m.attachmentCount);
+    if (m.embedCount > 0)
+        out << tr("%n embed(s)", nullptr, m.embedCount);
+    if (m.reactionCount > 0)
+        out << tr("%n reaction(s)", nullptr, m.reactionCount);
+    if (m.isPinned)
+        out << tr("pinned");
+    if (m.isReply())
+        out << tr("a reply");
+    return out.join(QStringLiteral(", "));
 }
 
 QString ResultsModel::toText(const QModelIndexList &rows) const
@@ -96,7 +146,7 @@ QString ResultsModel::toText(const QModelIndexList &rows) const
     for (const QModelIndex &i : rows) {
         const Message &m = m_page.messages.at(i.row());
         lines << QStringLiteral("%1\t%2\t%3\t%4").arg(m.timestamp().toString(Qt::ISODate), channelName(m.channelId),
-                                                      m.authorName, m.content);
+                                                      m.authorDisplayName(), m.content);
     }
     return lines.join(QLatin1Char('\n'));
 }

@@ -15,7 +15,8 @@ class ResultsModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Time, ChannelName, Author, Content, ColumnCount };
+    // Markers: small signs of what a message carries besides its text.
+    enum Column { Time, ChannelName, Author, Markers, Content, ColumnCount };
     enum Role { MessageRole = Qt::UserRole + 1, TermsRole };
 
     explicit ResultsModel(QObject *parent = nullptr);
@@ -37,6 +38,10 @@ public:
     QString toText(const QModelIndexList &rows) const;
     QByteArray toCsv() const;
     QByteArray toJson() const;
+
+    // "📎2 🔗 👍3 📌 ↩": attachments, embeds, reactions, pin, reply; and in words.
+    static QString markers(const Message &m);
+    static QString markersText(const Message &m);
 
 private:
     SearchPage m_page;

@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "resultsmodel.h"
 #include "secrets/keychain.h"
+#include "testdatabase.h"
 #include "timelinechart.h"
 #include "watchpanel.h"
 
@@ -26,6 +27,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QJsonDocument>
+#include <QDir>
+#include <QImage>
+#include <QTextBlock>
+#include <QTextBrowser>
+#include <QRegularExpression>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -68,6 +75,9 @@ private:
 };
 
 constexpr Snowflake bigChannel = 2323232323232323231ull;
+constexpr Snowflake picturesChannel = 2424242424242424241ull;
+constexpr Snowflake picturesFirstId = 1320000000000000000ull;
+constexpr int picturesCount = 50;
 constexpr int bigCount = 20000;
 
 } // namespace
@@ -83,6 +93,67 @@ class TestMainWindow : public QObject
     StallWatchdog m_watchdog;
     qint64 m_worstStall = 0;
     QString m_bigExport;
+    QString m_picturesExport;
+
+    // 50 messages, each with a 1200x900 photo downloaded with --media: what
+    // the conversation must load without holding the GUI thread.
+    static QString writePicturesExport(const QString &dir)
+    {
+        QDir().mkpath(dir + QStringLiteral("/media"));
+        QJsonArray messages;
+        for (int i = 0; i < picturesCount; ++i) {
+            QImage photo(1200, 900, QImage::Format_RGB32);
+            photo.fill(QColor::fromHsv(i * 7 % 360, 160, 200));
+            const QString name = QStringLiteral("media/photo-%1.png").arg(i);
+            if (!photo.save(QDir(dir).filePath(name)))
+                return {};
+            const QString id = QString::number(picturesFirstId + quint64(i));
+            messages.append(QJsonObject{
+                {QStringLiteral("id"), id}, {QStringLiteral("type"), QStringLiteral("Default")},
+                {QStringLiteral("timestamp"), QDateTime(QDate(2024, 12, 1), QTime(10, i), Qt::UTC).toString(Qt::ISODate)},
+                {QStringLiteral("isPinned"), false}, {QStringLiteral("content"), QStringLiteral("holiday photo %1").arg(i)},
+                {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4444444444444444444")},
+                                                      {QStringLiteral("name"), QStringLiteral("alice")},
+                                                      {QStringLiteral("nickname"), QStringLiteral("Alice W.")}}},
+                {QStringLiteral("attachments"), QJsonArray{QJsonObject{{QStringLiteral("id"), id},
+                                                                       {QStringLiteral("url"), name},
+                                                                       {QStringLiteral("fileName"), QStringLiteral("photo.png")},
+                                                                       {QStringLiteral("fileSizeBytes"), 100000}}}}});
+        }
+        const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("1111111111111111111")},
+                                                                    {QStringLiteral("name"), QStringLiteral("Test Guild")}}},
+                               {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(picturesChannel)},
+                                                                      {QStringLiteral("name"), QStringLiteral("photos")}}},
+                               {QStringLiteral("messages"), messages}};
+        QFile f(QDir(dir).filePath(QStringLiteral("photos.json")));
+        if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(root).toJson()) <= 0)
+            return {};
+        return f.fileName();
+    }
+
+    QTextBrowser *conversationBrowser() const
+    {
+        return m_window->conversation()->findChild<QTextBrowser *>(QStringLiteral("conversation"));
+    }
+
+    // Selects the result whose text contains `text`, and waits for its conversation and its images.
+    bool showConversationOf(const QString &text)
+    {
+        ResultsModel *model = m_window->resultsModel();
+        int row = -1;
+        for (int r = 0; r < model->rowCount() && row < 0; ++r)
+            if (model->message(r).content.contains(text))
+                row = r;
+        if (row < 0)
+            return false;
+        QSignalSpy shown(m_window.get(), &MainWindow::conversationShown);
+        QSignalSpy settled(m_window->conversation(), &ConversationView::imagesSettled);
+        m_window->resultsView()->setCurrentIndex(QModelIndex()); // a row that was current is selected anew
+        m_window->resultsView()->selectRow(row);
+        if (!waitFor(shown))
+            return false;
+        return m_window->conversation()->imagesPending() == 0 || waitFor(settled);
+    }
 
     bool waitFor(QSignalSpy &spy, int timeoutMs = 30000)
     {
@@ -123,6 +194,8 @@ private slots:
         m_bigExport = test::writeExport(m_tmp.path(), QStringLiteral("big"), bigChannel, bigCount,
                                         QDateTime(QDate(2023, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
         QVERIFY(!m_bigExport.isEmpty());
+        m_picturesExport = writePicturesExport(m_tmp.filePath(QStringLiteral("pictures")));
+        QVERIFY(!m_picturesExport.isEmpty());
     }
 
     void init()
@@ -392,6 +465,125 @@ private slots:
         QCOMPARE(status({}), 401);
         QCOMPARE(status("wrong"), 401);
         QCOMPARE(status(key.toUtf8()), 200);
+    }
+
+    // A whole message reads as Discord shows it: its author's display name,
+    // the image from the archive's media folder, the reply's quoted line (a
+    // click goes there), the embed as a card, reactions with who reacted,
+    // stickers, the forward, the command, markdown rendered, system
+    // messages in a muted line; the results table shows display names and
+    // markers.
+    void wholeMessagesShowAsDiscordDoes()
+    {
+        QSignalSpy imported(m_window.get(), &MainWindow::importFinished);
+        m_window->importPaths({test::fixture(QStringLiteral("dce/v2.47-media.json"))});
+        QVERIFY(waitFor(imported));
+        searchFor(QStringLiteral("look at this"));
+        ResultsModel *model = m_window->resultsModel();
+        QCOMPARE(model->rowCount(), 1);
+        QCOMPARE(model->data(model->index(0, ResultsModel::Author), Qt::DisplayRole).toString(), QStringLiteral("Alice W."));
+        QCOMPARE(model->data(model->index(0, ResultsModel::Author), Qt::ToolTipRole).toString(), QStringLiteral("Alice W. (alice)"));
+        const QString markers = model->data(model->index(0, ResultsModel::Markers), Qt::DisplayRole).toString();
+        for (const char *marker : {"📎3", "🔗", "🔥3", "📌"})
+            QVERIFY2(markers.contains(QString::fromUtf8(marker)), qPrintable(markers));
+        QCOMPARE(model->data(model->index(0, ResultsModel::Markers), Qt::ToolTipRole).toString(),
+                 QStringLiteral("3 attachment(s), 1 embed(s), 2 reaction(s), pinned"));
+
+        QVERIFY(showConversationOf(QStringLiteral("look at this")));
+        const QString text = m_window->conversation()->plainText();
+        for (const char *shown : {"Alice W.", "look at this cat", "(edited)", "📌",          // the message, markdown rendered
+                                  "notes.pdf", "47.1 kB", "voice-message.OGG",              // file chips with sizes
+                                  "Cats of the internet", "All the cats.", "Breed", "Tabby", // the embed card
+                                  "🔥 2", "partyblob",                                      // reactions (the custom one by name)
+                                  "@Alice W. look at this",                                  // the reply's quoted line
+                                  "agreed @Alice W.",                                        // a mention, by its name
+                                  "Joined the server.", "Pinned a message.",                 // system lines
+                                  "Forwarded", "the original words", "clip.mp4",             // the forward
+                                  "used /roll", "BOT", "Rolled 7",                           // the command and its bot
+                                  "Started a call that lasted 12 minutes."})
+            QVERIFY2(text.contains(QString::fromUtf8(shown)), qPrintable(QString::fromUtf8(shown) + QStringLiteral(" in ") + text));
+        QVERIFY(!text.contains(QStringLiteral("**cat**")));
+        // The picture came from the archive's media folder, whole, off the GUI thread.
+        const QString html = m_window->conversation()->html();
+        const QRegularExpression src(QStringLiteral("<img src=\"(fdd-media:[0-9a-f]{64}\\.png#360x240)\""));
+        const QRegularExpressionMatch image = src.match(html);
+        QVERIFY2(image.hasMatch(), qPrintable(html.left(2000)));
+        const QImage cat = conversationBrowser()->document()->resource(QTextDocument::ImageResource, QUrl(image.captured(1))).value<QImage>();
+        QCOMPARE(cat.size(), QSize(4, 3));
+        QCOMPARE(cat.pixelColor(1, 1), QColor(200, 40, 40));
+        // Who reacted is the pill's tooltip; when it was edited, the "(edited)"'s.
+        QStringList tips;
+        for (QTextBlock b = conversationBrowser()->document()->begin(); b.isValid(); b = b.next())
+            for (auto it = b.begin(); !it.atEnd(); ++it)
+                if (!it.fragment().charFormat().toolTip().isEmpty())
+                    tips << it.fragment().charFormat().toolTip();
+        QVERIFY2(tips.contains(QStringLiteral("bob, Helper reacted with 🔥")), qPrintable(tips.join(QLatin1Char('|'))));
+        QVERIFY2(std::any_of(tips.cbegin(), tips.cend(), [](const QString &t) { return t.startsWith(QStringLiteral("Edited ")); }),
+                 qPrintable(tips.join(QLatin1Char('|'))));
+        // The spoiler is hidden until clicked.
+        QVERIFY(html.contains(QStringLiteral("fdd:spoiler/1310000000000000002/0")));
+
+        // A click on the reply's quoted line goes to the message it answers.
+        QSignalSpy shown(m_window.get(), &MainWindow::conversationShown);
+        emit conversationBrowser()->anchorClicked(QUrl(QStringLiteral("fdd:jump/1310000000000000002")));
+        QVERIFY(waitFor(shown));
+        QCOMPARE(m_window->conversation()->context().message.id, 1310000000000000002ull);
+    }
+
+    // The conversation follows the palette: on a dark one, no light colour
+    // of its own is left (white cards, black text would vanish or glare).
+    void conversationFollowsADarkPalette()
+    {
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+        dark.setColor(QPalette::Base, QColor(0x31, 0x33, 0x38));
+        dark.setColor(QPalette::Text, QColor(0xdb, 0xde, 0xe1));
+        dark.setColor(QPalette::WindowText, QColor(0xdb, 0xde, 0xe1));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x94, 0x9b, 0xa4));
+        dark.setColor(QPalette::Highlight, QColor(0x58, 0x65, 0xf2));
+        dark.setColor(QPalette::HighlightedText, QColor(0xff, 0xff, 0xff)); // on the highlight only (the BOT tag)
+        dark.setColor(QPalette::Link, QColor(0x00, 0xa8, 0xfc));
+        ConversationView *view = m_window->conversation();
+        const QPalette before = view->palette();
+        view->setPalette(dark);
+        view->showContext(view->context(), QStringLiteral("#show-and-tell"), {});
+        const QString html = view->html();
+        view->setPalette(before);
+        static const QRegularExpression color(QStringLiteral("(?:color|bgcolor)[:=]\\s*\"?(#[0-9a-f]{6})"));
+        int checked = 0;
+        for (auto it = color.globalMatch(html); it.hasNext();) {
+            const QColor c = QColor::fromString(it.next().captured(1));
+            if (c == QColor(0xe9, 0x1e, 0x63) || c == QColor(0xff, 0x00, 0x00) || c == QColor(0x34, 0x98, 0xdb))
+                continue; // the data's own colours (the author's role, the embed's bar)
+            if (c == dark.color(QPalette::HighlightedText) && html.contains(QStringLiteral("color:#ffffff; background-color:#5865f2;")))
+                continue; // the highlighted text, on the highlight (the BOT tag)
+            ++checked;
+            QVERIFY2(c.lightness() < 0xe0 || c == QColor(0xdb, 0xde, 0xe1),
+                     qPrintable(c.name() + QStringLiteral(" in ") + html.mid(html.indexOf(c.name()) - 300, 400)));
+        }
+        QVERIFY(checked > 10);
+        QVERIFY(html.contains(QStringLiteral("#dbdee1"))); // the palette's text colour is used
+    }
+
+    // Fifty 1200x900 photos load in the pool, not on the GUI thread: the
+    // watchdog (cleanup) still sees no stall of 50 ms.
+    void fiftyImagesLoadWithoutStalling()
+    {
+        QSignalSpy imported(m_window.get(), &MainWindow::importFinished);
+        m_window->importPaths({m_picturesExport});
+        QVERIFY(waitFor(imported, 60000));
+        searchFor(QStringLiteral("holiday photo 25"));
+        QVERIFY(showConversationOf(QStringLiteral("holiday photo 25")));
+        const MessageContext &c = m_window->conversation()->context();
+        QCOMPARE(c.before.size() + c.after.size(), 20);
+        const QString html = m_window->conversation()->html();
+        static const QRegularExpression src(QStringLiteral("<img src=\"(fdd-media:[0-9a-f]{64}\\.png#360x240)\""));
+        int images = 0;
+        for (auto it = src.globalMatch(html); it.hasNext(); ++images) {
+            const QImage shown = conversationBrowser()->document()->resource(QTextDocument::ImageResource, QUrl(it.next().captured(1))).value<QImage>();
+            QCOMPARE(shown.size(), QSize(320, 240)); // scaled to fit, in the pool
+        }
+        QCOMPARE(images, 21);
     }
 
     void cleanupTestCase()
