@@ -13,6 +13,7 @@ FDD_PACKAGES=(
     postgresql-15 postgresql-contrib redis-server
     iproute2 procps xvfb xauth time python3 python3-snowballstemmer
     gnome-keyring dbus-daemon libsystemd-dev
+    fonts-noto-color-emoji libqt6svg6
     librsvg2-bin dpkg-dev file lintian desktop-file-utils appstream systemd man-db curl bash-completion
 )
 

@@ -70,11 +70,13 @@ public:
         return placeholder(name);
     }
 
-    // The image of `url` has arrived (or failed: a blank the size of nothing).
+    // The image of `url` has arrived; or failed: an avatar becomes a plain
+    // disc, anything else nothing (its file chip stays).
     void settle(const QUrl &url)
     {
         const QImage image = m_loader->image(url);
-        document()->addResource(QTextDocument::ImageResource, url, image.isNull() ? blank() : image);
+        document()->addResource(QTextDocument::ImageResource, url,
+                                !image.isNull() ? image : url.fragment() == QStringLiteral("%1x%1").arg(avatarSize) ? disc() : blank());
     }
 
 protected:
@@ -98,6 +100,18 @@ private:
     {
         QImage i(1, 1, QImage::Format_ARGB32_Premultiplied);
         i.fill(Qt::transparent);
+        return i;
+    }
+
+    QImage disc() const
+    {
+        QImage i(avatarSize, avatarSize, QImage::Format_ARGB32_Premultiplied);
+        i.fill(Qt::transparent);
+        QPainter p(&i);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(palette().color(QPalette::Mid));
+        p.drawEllipse(QRectF(0, 0, avatarSize, avatarSize));
         return i;
     }
 

@@ -264,9 +264,9 @@ void MainWindow::buildLayout()
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setHighlightSections(false);
     m_table->setColumnWidth(ResultsModel::Time, m_table->fontMetrics().horizontalAdvance(QStringLiteral("2024-04-26 18:03__")));
-    m_table->setColumnWidth(ResultsModel::ChannelName, 130);
-    m_table->setColumnWidth(ResultsModel::Author, 120);
-    m_table->setColumnWidth(ResultsModel::Markers, m_table->fontMetrics().horizontalAdvance(QStringLiteral("📎2 🔗 👍3 📌")));
+    m_table->setColumnWidth(ResultsModel::ChannelName, 110);
+    m_table->setColumnWidth(ResultsModel::Author, 110);
+    m_table->setColumnWidth(ResultsModel::Markers, m_table->fontMetrics().horizontalAdvance(QStringLiteral("📎2 🔗 👍3 📌 ↩")) + 12);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showSelected);
 
     m_first->setText(QStringLiteral("«"));
@@ -347,7 +347,7 @@ void MainWindow::buildLayout()
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 3);
     m_splitter->setStretchFactor(2, 2);
-    m_splitter->setSizes({200, 700, 420});
+    m_splitter->setSizes({190, 780, 430});
     connect(m_conversation, &ConversationView::moreRequested, this, &MainWindow::loadConversation);
 
     auto *central = new QWidget(this);

@@ -23,12 +23,14 @@ TimelineChart::TimelineChart(QWidget *parent)
     m_series->attachAxis(m_axisY);
     m_series->setBarWidth(0.9);
     m_axisY->setLabelFormat(QStringLiteral("%d"));
-    m_axisX->setLabelsAngle(-60);
+    m_axisY->setTickType(QValueAxis::TicksDynamic);
+    m_axisY->setTickAnchor(0);
     QFont small = m_axisX->labelsFont();
     small.setPointSizeF(small.pointSizeF() * 0.8);
     m_axisX->setLabelsFont(small);
     m_axisY->setLabelsFont(small);
     setChart(chart);
+    applyPalette();
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(150);
     connect(m_series, &QBarSeries::clicked, this, [this](int index, QBarSet *) { activate(index); });
@@ -76,11 +78,17 @@ void TimelineChart::setDays(const QList<DayCount> &days)
         most = std::max(most, b.count);
         labels << QLocale().toString(b.first, days1 ? QStringLiteral("d MMM") : QStringLiteral("d MMM yy"));
     }
+    // About ten labels, upright, whatever the number of bars: the others
+    // are blank (each a different run of zero-width spaces, as the axis
+    // wants its categories distinct).
+    const int every = int((m_bars.size() + 9) / 10);
+    for (qsizetype i = 0; i < labels.size(); ++i)
+        if (i % every != 0)
+            labels[i] = QString(int(i), QChar(0x200B));
     m_series->append(set);
     m_axisX->append(labels);
-    m_axisX->setLabelsAngle(m_bars.size() > 12 ? -60 : 0);
-    m_axisY->setRange(0, double(std::max<qint64>(most, 1)));
-    m_axisY->applyNiceNumbers();
+    m_axisX->setLabelsAngle(0);
+    setCountRange(most);
     chart()->setTitle(days1 ? tr("Matches per day — click a bar to narrow the dates")
                             : tr("Matches per week or month — click a bar to narrow the dates"));
 }
@@ -90,8 +98,42 @@ void TimelineChart::clear()
     m_bars.clear();
     m_series->clear();
     m_axisX->clear();
-    m_axisY->setRange(0, 1);
+    setCountRange(0);
     chart()->setTitle(tr("Timeline of matches"));
+}
+
+void TimelineChart::setCountRange(qint64 most)
+{
+    // Whole numbers only: a step of 1, 2 or 5 times a power of ten, about four ticks.
+    qint64 step = 1;
+    for (qint64 magnitude = 1; step * 4 < most; magnitude *= 10)
+        for (const qint64 m : {1, 2, 5})
+            if (step * 4 < most)
+                step = m * magnitude;
+    const qint64 top = std::max<qint64>(1, (most + step - 1) / step * step);
+    m_axisY->setRange(0, double(top));
+    m_axisY->setTickInterval(double(step));
+}
+
+void TimelineChart::applyPalette()
+{
+    const QPalette p = palette();
+    chart()->setBackgroundBrush(p.color(QPalette::Base));
+    chart()->setTitleBrush(p.color(QPalette::Text));
+    for (QAbstractAxis *axis : {static_cast<QAbstractAxis *>(m_axisX), static_cast<QAbstractAxis *>(m_axisY)}) {
+        axis->setLabelsBrush(p.color(QPalette::Text));
+        axis->setLinePenColor(p.color(QPalette::Mid));
+        axis->setGridLineColor(p.color(QPalette::Midlight));
+    }
+    for (QBarSet *set : m_series->barSets())
+        set->setColor(p.color(QPalette::Highlight));
+}
+
+void TimelineChart::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette();
+    QChartView::changeEvent(event);
 }
 
 void TimelineChart::activate(int bar)

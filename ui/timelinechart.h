@@ -37,7 +37,13 @@ public:
 signals:
     void rangeChosen(const QDate &first, const QDate &last);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void setCountRange(qint64 most);
+    void applyPalette(); // the chart in the window's colours, light or dark
+
     QList<Bar> m_bars;
     QBarSeries *m_series;
     QBarCategoryAxis *m_axisX;

@@ -6,6 +6,7 @@
 #include "exportdialog.h"
 #include "archive.h"
 #include "mainwindow.h"
+#include "testdatabase.h"
 #include "resultsmodel.h"
 #include "watchpanel.h"
 
@@ -82,6 +83,51 @@ int main(int argc, char *argv[])
     QTest::qWait(300);
     if (!save(&window, out + QStringLiteral("/search.png")))
         return 1;
+
+    // A whole conversation (an export made with --media), light and dark.
+    {
+        QSignalSpy fixture(&window, &MainWindow::importFinished);
+        window.importPaths({test::fixture(QStringLiteral("dce/v2.47-media.json"))});
+        if (!waitFor(fixture))
+            return 1;
+        shown.clear();
+        window.termEdit()->setText(QStringLiteral("look at this"));
+        window.search();
+        if (!waitFor(shown))
+            return 1;
+        conversation.clear();
+        QSignalSpy settled(window.conversation(), &ConversationView::imagesSettled);
+        window.resultsView()->selectRow(0);
+        if (!waitFor(conversation) || (window.conversation()->imagesPending() > 0 && !waitFor(settled)))
+            return 1;
+        QTest::qWait(300);
+        if (!save(&window, out + QStringLiteral("/conversation.png")))
+            return 1;
+        const QPalette light = QApplication::palette();
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+        dark.setColor(QPalette::WindowText, QColor(0xdb, 0xde, 0xe1));
+        dark.setColor(QPalette::Base, QColor(0x31, 0x33, 0x38));
+        dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x31));
+        dark.setColor(QPalette::Text, QColor(0xdb, 0xde, 0xe1));
+        dark.setColor(QPalette::Button, QColor(0x3a, 0x3c, 0x42));
+        dark.setColor(QPalette::ButtonText, QColor(0xdb, 0xde, 0xe1));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x94, 0x9b, 0xa4));
+        dark.setColor(QPalette::Highlight, QColor(0x58, 0x65, 0xf2));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::Link, QColor(0x00, 0xa8, 0xfc));
+        QApplication::setPalette(dark);
+        conversation.clear();
+        window.resultsView()->clearSelection();
+        window.resultsView()->setCurrentIndex(QModelIndex());
+        window.resultsView()->selectRow(0);
+        if (!waitFor(conversation))
+            return 1;
+        QTest::qWait(300);
+        if (!save(&window, out + QStringLiteral("/conversation-dark.png")))
+            return 1;
+        QApplication::setPalette(light);
+    }
 
     // The Watched panel, with the states a user meets.
     {

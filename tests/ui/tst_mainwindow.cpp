@@ -509,7 +509,7 @@ private slots:
         const QRegularExpressionMatch image = src.match(html);
         QVERIFY2(image.hasMatch(), qPrintable(html.left(2000)));
         const QImage cat = conversationBrowser()->document()->resource(QTextDocument::ImageResource, QUrl(image.captured(1))).value<QImage>();
-        QCOMPARE(cat.size(), QSize(4, 3));
+        QCOMPARE(cat.size(), QSize(160, 120));
         QCOMPARE(cat.pixelColor(1, 1), QColor(200, 40, 40));
         // Who reacted is the pill's tooltip; when it was edited, the "(edited)"'s.
         QStringList tips;

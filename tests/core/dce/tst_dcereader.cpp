@@ -77,7 +77,7 @@ private slots:
         QCOMPARE(m.attachments.at(0).id, 1310000000000000100ull);
         QCOMPARE(m.attachments.at(0).url, QStringLiteral("media/cat-5F3A9.png"));
         QCOMPARE(m.attachments.at(0).fileName, QStringLiteral("cat.png"));
-        QCOMPARE(m.attachments.at(0).sizeBytes, 73);
+        QCOMPARE(m.attachments.at(0).sizeBytes, 348);
         QCOMPARE(m.attachments.at(0).kind(), Attachment::Kind::Image);
         QCOMPARE(m.attachments.at(1).kind(), Attachment::Kind::Other);
         QCOMPARE(m.attachments.at(2).kind(), Attachment::Kind::Audio); // .OGG: case does not matter
