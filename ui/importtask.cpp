@@ -13,12 +13,12 @@ ImportTask::ImportTask(std::shared_ptr<SearchService> service, QThreadPool *pool
 {
 }
 
-void ImportTask::start(const QStringList &paths)
+void ImportTask::start(const QStringList &paths, bool salvage)
 {
     m_running = true;
     m_cancel = false;
     QPointer<ImportTask> self(this);
-    QtConcurrent::run(m_pool, [this, self, paths, service = m_service]() {
+    QtConcurrent::run(m_pool, [this, self, paths, salvage, service = m_service]() {
         ImportSummary summary;
         Expected<QStringList> files = Importer::collectFiles(paths);
         if (!files) {
@@ -33,6 +33,7 @@ void ImportTask::start(const QStringList &paths)
         summary.files = int(files->size());
         Importer importer(service->store());
         importer.setCancelFlag(&m_cancel);
+        importer.setSalvage(salvage);
         int lastPercent = -1;
         importer.setProgressHandler([&](const Importer::Progress &p) {
             const int percent = p.bytesTotal > 0 ? int(p.bytesDone * 100 / p.bytesTotal) : 100;
@@ -48,9 +49,17 @@ void ImportTask::start(const QStringList &paths)
                     summary.cancelled = true;
                     continue;
                 }
+                if (r.cutOff) {
+                    summary.cutOff.append({r.path, *r.cutOff});
+                    continue;
+                }
                 ++summary.failed;
                 summary.errors << r.error->message;
             }
+            if (r.brokenAt)
+                summary.salvaged << tr("%1: %n message(s) salvaged; the file breaks at byte %2.", nullptr, int(r.inserted + r.skipped))
+                                        .arg(QFileInfo(r.path).fileName())
+                                        .arg(*r.brokenAt);
             summary.inserted += r.inserted;
             summary.skipped += r.skipped;
         }

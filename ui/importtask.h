@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dce/exportheader.h"
 #include "search/searchservice.h"
 
 #include <QObject>
@@ -19,6 +20,10 @@ struct ImportSummary
     qint64 skipped = 0;
     QStringList errors; // one sentence per failed file
     bool cancelled = false;
+    // Refused because they end part-way; salvage would import their whole messages.
+    QList<std::pair<QString, CutOff>> cutOff;
+    // Imported with salvage: the file, how many messages it had whole, where it breaks.
+    QStringList salvaged;
 };
 
 // Imports export files on a worker thread; progress and the end come back
@@ -31,7 +36,8 @@ class ImportTask : public QObject
 public:
     ImportTask(std::shared_ptr<SearchService> service, QThreadPool *pool, QObject *parent = nullptr);
 
-    void start(const QStringList &paths);
+    // With salvage, files that end part-way are imported up to their last whole message.
+    void start(const QStringList &paths, bool salvage = false);
     void cancel() { m_cancel = true; }
     bool isRunning() const { return m_running; }
 

@@ -661,7 +661,7 @@ void MainWindow::saveResults()
         QMessageBox::warning(this, tr("Not saved"), tr("%1 could not be written: %2").arg(path, file.errorString()));
 }
 
-void MainWindow::importPaths(const QStringList &paths)
+void MainWindow::importPaths(const QStringList &paths, bool salvage)
 {
     if (!m_archive->isOpen() || paths.isEmpty())
         return;
@@ -689,17 +689,48 @@ void MainWindow::importPaths(const QStringList &paths)
                                          + tr("%1 new messages, %2 already archived, %3 failed.")
                                                .arg(number(s.inserted), number(s.skipped))
                                                .arg(s.failed);
+        if (!s.salvaged.isEmpty())
+            text += QLatin1Char(' ') + s.salvaged.join(QLatin1Char(' '));
         if (m_hasQuery && s.inserted > 0)
             text += tr(" Press Enter to search them too.");
         m_resultLabel->setText(text);
         if (!s.errors.isEmpty())
             QMessageBox::warning(this, tr("Some files were not imported"),
                                  text + QStringLiteral("\n\n") + s.errors.mid(0, 10).join(QStringLiteral("\n\n")));
+        if (!s.cutOff.isEmpty())
+            offerSalvage(s.cutOff);
         if (s.inserted > 0)
             emit m_archive->changed();
         emit importFinished();
     });
-    m_import->start(paths);
+    m_import->start(paths, salvage);
+}
+
+void MainWindow::offerSalvage(const QList<std::pair<QString, CutOff>> &files)
+{
+    QStringList lines, paths;
+    qint64 messages = 0;
+    for (const auto &[path, cut] : files) {
+        lines << tr("%1 ends at byte %2, after %n complete message(s).", nullptr, int(cut.completeMessages))
+                     .arg(QFileInfo(path).fileName(), QLocale().toString(cut.offset));
+        paths << path;
+        messages += cut.completeMessages;
+    }
+    auto *question = new QMessageBox(QMessageBox::Question, tr("Import what is there?"),
+                                     lines.join(QLatin1Char('\n')) + QStringLiteral("\n\n")
+                                         + tr("Its writer stopped part-way (DiscordChatExporter was stopped, or the disk was full). "
+                                              "Import the complete messages? Importing the whole file later adds the rest."),
+                                     QMessageBox::Yes | QMessageBox::No, this);
+    question->setObjectName(QStringLiteral("salvageQuestion"));
+    question->setAttribute(Qt::WA_DeleteOnClose);
+    question->button(QMessageBox::Yes)->setText(tr("Import %n Message(s)", nullptr, int(messages)));
+    question->button(QMessageBox::No)->setText(tr("Leave It"));
+    connect(question, &QMessageBox::finished, this, [this, question, paths] {
+        if (question->clickedButton() == question->button(QMessageBox::Yes))
+            importPaths(paths, true);
+    });
+    question->open();
+    emit salvageOffered(question);
 }
 
 void MainWindow::importSample()

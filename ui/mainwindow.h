@@ -2,6 +2,7 @@
 
 #include "appsettings.h"
 #include "dce/dceprogram.h"
+#include "dce/exportheader.h"
 #include "model/expected.h"
 #include "model/searchrequest.h"
 #include "store/messagestore.h"
@@ -17,6 +18,7 @@ class QCheckBox;
 class QComboBox;
 class QDateEdit;
 class QLabel;
+class QMessageBox;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
@@ -62,7 +64,8 @@ public:
     QComboBox *modeBox() const { return m_mode; }
     QString statusText() const;
     QString pageText() const;
-    void importPaths(const QStringList &paths);
+    // With salvage, files that end part-way are imported up to their last whole message.
+    void importPaths(const QStringList &paths, bool salvage = false);
     void search();
     void goToPage(int page);
     // Narrows searches to the dates; invalid dates remove the narrowing.
@@ -77,6 +80,8 @@ signals:
     void pageShown();            // a page of results is in the table
     void searchFailed(const QString &sentence);
     void conversationShown();
+    // Files were refused because they end part-way; the question is open.
+    void salvageOffered(QMessageBox *question);
     void timelineShown();
     void importFinished();
 
@@ -95,6 +100,7 @@ private:
     void refreshChannels();
     // The welcome page for an empty archive; `greet` also says what is in it.
     void showArchiveState(bool greet);
+    void offerSalvage(const QList<std::pair<QString, CutOff>> &files);
     void importSample();
     void chooseImportFiles();
     void chooseImportFolder();

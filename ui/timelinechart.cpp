@@ -111,8 +111,14 @@ void TimelineChart::setCountRange(qint64 most)
             if (step * 4 < most)
                 step = m * magnitude;
     const qint64 top = std::max<qint64>(1, (most + step - 1) / step * step);
-    m_axisY->setRange(0, double(top));
-    m_axisY->setTickInterval(double(step));
+    // In the order that never has the axis draw thousands of ticks in between.
+    if (double(step) >= m_axisY->tickInterval()) {
+        m_axisY->setTickInterval(double(step));
+        m_axisY->setRange(0, double(top));
+    } else {
+        m_axisY->setRange(0, double(top));
+        m_axisY->setTickInterval(double(step));
+    }
 }
 
 void TimelineChart::applyPalette()

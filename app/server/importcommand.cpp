@@ -33,6 +33,10 @@ int runImport(const QStringList &arguments)
     addCacheOption(parser);
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Print only the summary and errors."));
     parser.addOption(quiet);
+    const QCommandLineOption salvage(QStringLiteral("salvage"),
+                                     QStringLiteral("Import a file that ends part-way (its writer was stopped) up to its last "
+                                                    "complete message, instead of refusing it."));
+    parser.addOption(salvage);
     if (const int code = parseOrExit(parser, arguments,
                                      QStringLiteral("Imports DiscordChatExporter JSON exports into the archive. "
                                                     "Each file is imported whole or not at all; importing a file "
@@ -56,6 +60,7 @@ int runImport(const QStringList &arguments)
     if (!service)
         return report(service.error());
     Importer importer((*service)->store());
+    importer.setSalvage(parser.isSet(salvage));
     const bool showProgress = !parser.isSet(quiet) && ::isatty(STDERR_FILENO);
     if (showProgress) {
         importer.setProgressHandler([](const Importer::Progress &p) {
@@ -90,7 +95,10 @@ int runImport(const QStringList &arguments)
         if (!parser.isSet(quiet))
             err() << "imported " << QDir::toNativeSeparators(r.path) << ": " << r.inserted << " inserted, "
                   << r.skipped << " skipped (#" << r.header.channel.name << ")"
-                  << (r.mediaFiles ? QStringLiteral(", %1 media file(s) kept").arg(r.mediaFiles) : QString()) << Qt::endl;
+                  << (r.mediaFiles ? QStringLiteral(", %1 media file(s) kept").arg(r.mediaFiles) : QString())
+                  << (r.brokenAt ? QStringLiteral("; salvaged: the file breaks at byte %1, the messages before it are in").arg(*r.brokenAt)
+                                 : QString())
+                  << Qt::endl;
         return true;
     });
     if (inserted > 0)

@@ -181,6 +181,14 @@ public:
     const ExportHeader &header() const { return m_header; }
     qint64 messageCount() const { return m_count; }
     bool sawMessages() const { return m_sawMessages; }
+    // Inside the messages array, between or inside messages: where a cut-off file ends.
+    bool inMessages() const { return m_capture > 0 || state() == State::Messages; }
+    // Makes the messages read so far the whole read (salvage).
+    void dropPartialMessage()
+    {
+        m_capture = 0;
+        m_error.reset();
+    }
     const std::optional<Error> &error() const { return m_error; }
 
     bool flush()
@@ -564,11 +572,32 @@ Expected<ReadSummary> DceReader::read(const QString &path, const BatchHandler &o
             e.message = QStringLiteral("%1: %2.").arg(shown, e.message);
         return e;
     }
+    // The writer stopped part-way: the input ends inside the messages.
+    const bool cutOff = parsed.IsError() && !handler.error() && handler.inMessages() && handler.header().channel.id != 0
+                     && stream.Peek() == '\0' && qint64(parsed.Offset()) >= total;
+    if (cutOff && options.salvage) {
+        handler.dropPartialMessage();
+        if (!handler.flush())
+            return *handler.error();
+        ReadSummary summary;
+        summary.header = handler.header();
+        summary.messageCount = handler.messageCount();
+        summary.bytes = total;
+        summary.brokenAt = qint64(parsed.Offset());
+        qCInfo(lcDce) << "salvaged" << summary.messageCount << "messages of" << shown << "which breaks at byte" << total;
+        return summary;
+    }
+    if (cutOff && options.cutOff)
+        *options.cutOff = CutOff{qint64(parsed.Offset()), handler.messageCount()};
     if (parsed.IsError()) {
         const QString why = parsed.Code() == rapidjson::kParseErrorDocumentEmpty
                               ? QStringLiteral("the file is empty")
                               : QStringLiteral("not valid JSON: %1")
                                     .arg(QString::fromUtf8(rapidjson::GetParseError_En(parsed.Code())));
+        if (cutOff)
+            return Error::badInput(located(why, qint64(parsed.Offset()))
+                                   + QStringLiteral(" It ends part-way, after %1 complete message(s): importing it with salvage "
+                                                    "(import --salvage) keeps those.").arg(handler.messageCount()));
         return Error::badInput(located(why, qint64(parsed.Offset())));
     }
     // Nothing but white space may follow the export object.

@@ -26,6 +26,11 @@ public:
         int batchSize = 5000;
         const std::atomic_bool *cancel = nullptr;
         ProgressHandler progress;
+        // A file that ends inside its messages is read up to its last whole
+        // message (ReadSummary::brokenAt says where it breaks) rather than
+        // refused. Without it, such a refusal fills *cutOff when given.
+        bool salvage = false;
+        CutOff *cutOff = nullptr;
     };
 
     static Expected<ReadSummary> read(const QString &path, const BatchHandler &onBatch, const Options &options);

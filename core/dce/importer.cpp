@@ -109,14 +109,21 @@ FileImport Importer::importOne(const QString &path, qint64 bytesBefore)
     DceReader::Options options;
     options.batchSize = m_batchSize;
     options.cancel = m_cancel;
+    options.salvage = m_salvage;
+    CutOff cutOff;
+    options.cutOff = &cutOff;
     if (m_progress) {
         options.progress = [&](qint64 done, qint64) {
             m_progress({m_fileIndex, m_fileCount, path, bytesBefore + done, m_bytesTotal});
         };
     }
     Expected<ReadSummary> read = DceReader::read(path, onBatch, options);
-    if (!read)
+    if (!read) {
+        if (cutOff.offset > 0)
+            result.cutOff = cutOff;
         return fail(read.error()); // the session rolls back when it goes out of scope
+    }
+    result.brokenAt = read->brokenAt;
     result.header = read->header;
     if (!channelAdded) { // an export of a channel with no messages still names its channel
         if (Expected<void> r = (*session)->addChannel(read->header.guild, read->header.channel); !r)

@@ -22,6 +22,10 @@ struct FileImport
     qint64 mediaFiles = 0; // local media (--media) copied into the archive's media folder
     ExportHeader header;
     std::optional<Error> error; // set when nothing of this file was stored
+    // Refused because it ends part-way: what salvage would import.
+    std::optional<CutOff> cutOff;
+    // Imported with salvage: the byte where the file breaks.
+    std::optional<qint64> brokenAt;
 };
 
 // Streams DiscordChatExporter exports into a store, one transaction per file.
@@ -47,6 +51,9 @@ public:
     void setProgressHandler(ProgressHandler handler) { m_progress = std::move(handler); }
     void setCancelFlag(const std::atomic_bool *cancel) { m_cancel = cancel; }
     void setBatchSize(int size) { m_batchSize = size; }
+    // Files that end part-way are imported up to their last whole message
+    // (all of those or none), instead of refused.
+    void setSalvage(bool salvage) { m_salvage = salvage; }
 
     // The export files a list of files and folders names: folders are searched
     // recursively for *.json, in name order. Unreadable paths are errors.
@@ -66,6 +73,7 @@ private:
     ProgressHandler m_progress;
     const std::atomic_bool *m_cancel = nullptr;
     int m_batchSize = 5000;
+    bool m_salvage = false;
     int m_fileIndex = 0;
     int m_fileCount = 1;
     qint64 m_bytesTotal = 0;

@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QScopeGuard>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <cstring>
@@ -153,6 +154,36 @@ private slots:
         const Run again = run({QStringLiteral("import"), fixture(QStringLiteral("dce/modern.json"))}, m_db->urlString());
         QCOMPARE(again.exitCode, 0);
         QVERIFY2(again.err.contains(QStringLiteral("1 file(s): 0 inserted, 3 skipped, 0 failed")), qPrintable(again.err));
+    }
+
+    // An export cut off part-way: refused with a hint, imported up to its
+    // last whole message with --salvage; the whole file later adds the rest.
+    void importSalvagesACutOffFile()
+    {
+        QTemporaryDir dir;
+        const QString full = fdd::test::writeExport(dir.path(), QStringLiteral("whole"), 2525252525252525251ull, 200,
+                                               QDateTime(QDate(2022, 3, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
+        QFile in(full);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray bytes = in.readAll();
+        const QString cut = dir.filePath(QStringLiteral("cut.json"));
+        QFile out(cut);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(bytes.left(bytes.size() * 6 / 10));
+        out.close();
+
+        const Run refused = run({QStringLiteral("import"), cut}, m_db->urlString());
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY2(refused.err.contains(QStringLiteral("import --salvage")), qPrintable(refused.err));
+        const Run salvaged = run({QStringLiteral("import"), QStringLiteral("--salvage"), cut}, m_db->urlString());
+        QVERIFY2(salvaged.exitCode == 0, qPrintable(salvaged.err));
+        QVERIFY2(salvaged.err.contains(QStringLiteral("salvaged: the file breaks at byte %1").arg(bytes.size() * 6 / 10)),
+                 qPrintable(salvaged.err));
+        static const QRegularExpression inserted(QStringLiteral("cut.json: (\\d+) inserted"));
+        const int kept = inserted.match(salvaged.err).captured(1).toInt();
+        QVERIFY2(kept > 100 && kept < 130, qPrintable(salvaged.err));
+        const Run rest = run({QStringLiteral("import"), full}, m_db->urlString());
+        QVERIFY2(rest.err.contains(QStringLiteral("%1 inserted, %2 skipped").arg(200 - kept).arg(kept)), qPrintable(rest.err));
     }
 
     void importBadFileFailsClearly()

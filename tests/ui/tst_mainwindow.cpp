@@ -19,6 +19,7 @@
 #include <QTableWidget>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -584,6 +585,36 @@ private slots:
             QCOMPARE(shown.size(), QSize(320, 240)); // scaled to fit, in the pool
         }
         QCOMPARE(images, 21);
+    }
+
+    // A file cut off part-way is not imported, but the window asks whether
+    // to import its complete messages, and does when told to.
+    void cutOffFileOffersSalvage()
+    {
+        const QString full = test::writeExport(m_tmp.path(), QStringLiteral("cut-whole"), 2626262626262626261ull, 100,
+                                               QDateTime(QDate(2021, 6, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
+        QFile in(full);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray bytes = in.readAll();
+        const QString cut = m_tmp.filePath(QStringLiteral("cut-half.json"));
+        QFile out(cut);
+        QVERIFY(out.open(QIODevice::WriteOnly) && out.write(bytes.left(bytes.size() / 2)) > 0);
+        out.close();
+
+        QSignalSpy offered(m_window.get(), &MainWindow::salvageOffered);
+        QSignalSpy imported(m_window.get(), &MainWindow::importFinished);
+        m_window->importPaths({cut});
+        QVERIFY(waitFor(offered));
+        auto *question = m_window->findChild<QMessageBox *>(QStringLiteral("salvageQuestion"));
+        QVERIFY(question);
+        QTRY_VERIFY(question->isVisible());
+        QVERIFY2(question->text().contains(QStringLiteral("cut-half.json ends at byte %1").arg(QLocale().toString(bytes.size() / 2))),
+                 qPrintable(question->text()));
+        imported.clear();
+        QTest::mouseClick(question->button(QMessageBox::Yes), Qt::LeftButton);
+        QVERIFY(waitFor(imported));
+        QVERIFY2(m_window->statusText().contains(QStringLiteral("salvaged; the file breaks at byte %1").arg(bytes.size() / 2)),
+                 qPrintable(m_window->statusText()));
     }
 
     void cleanupTestCase()

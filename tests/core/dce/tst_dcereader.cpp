@@ -338,7 +338,86 @@ private slots:
         Collected c;
         Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce-bad/truncated.json")), c);
         QVERIFY(!r);
-        QVERIFY2(r.error().message.endsWith(QStringLiteral("(at byte 1500).")), qPrintable(r.error().message));
+        QVERIFY2(r.error().message.contains(QStringLiteral("(at byte 1500).")), qPrintable(r.error().message));
+    }
+
+    // A file cut off part-way (its writer killed, a full disk): refused with
+    // where it breaks and what salvage would keep; with salvage, read up to
+    // its last whole message, wherever inside a message or between two the
+    // cut falls.
+    void cutOffFilesCanBeSalvaged_data()
+    {
+        QTest::addColumn<double>("fraction");
+        for (const double f : {0.3, 0.55, 0.8, 0.97})
+            QTest::newRow(qPrintable(QString::number(f))) << f;
+    }
+
+    void cutOffFilesCanBeSalvaged()
+    {
+        QFETCH(double, fraction);
+        QFile whole(fixture(QStringLiteral("dce/v2.47-media.json")));
+        QVERIFY(whole.open(QIODevice::ReadOnly));
+        const QByteArray all = whole.readAll();
+        const QByteArray cut = all.left(qsizetype(double(all.size()) * fraction));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("cut.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.write(cut) == cut.size());
+        f.close();
+        // The messages whole in the cut: those whose object ends before it.
+        Collected full;
+        QVERIFY(readAll(whole.fileName(), full));
+        qsizetype expected = 0;
+        for (const Message &m : std::as_const(full.messages)) {
+            const qsizetype at = all.indexOf(QByteArray("\"id\": \"") + QByteArray::number(m.id) + '"');
+            const qsizetype next = all.indexOf("\n    }", at);
+            if (next >= 0 && next + 6 <= cut.size())
+                ++expected;
+        }
+
+        Collected refused;
+        CutOff where;
+        DceReader::Options options;
+        options.cutOff = &where;
+        Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &b) -> Expected<void> {
+            refused.messages += b;
+            return {};
+        }, options);
+        QVERIFY(!r);
+        QVERIFY2(r.error().message.contains(QStringLiteral("import --salvage")), qPrintable(r.error().message));
+        QCOMPARE(where.offset, cut.size());
+        QCOMPARE(where.completeMessages, expected);
+
+        Collected salvaged;
+        options.salvage = true;
+        options.cutOff = nullptr;
+        Expected<ReadSummary> s = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &b) -> Expected<void> {
+            salvaged.messages += b;
+            return {};
+        }, options);
+        QVERIFY2(s, s ? "" : qPrintable(s.error().message));
+        QCOMPARE(s->messageCount, expected);
+        QCOMPARE(salvaged.messages.size(), expected);
+        QVERIFY(s->brokenAt.has_value());
+        QCOMPARE(*s->brokenAt, cut.size());
+        for (qsizetype i = 0; i < expected; ++i)
+            QCOMPARE(salvaged.messages.at(i), full.messages.at(i));
+    }
+
+    // Salvage is for files that end part-way only: a file broken in its
+    // middle is still refused.
+    void salvageDoesNotHideOtherDamage()
+    {
+        DceReader::Options options;
+        options.salvage = true;
+        Expected<ReadSummary> r = DceReader::read(fixture(QStringLiteral("dce-bad/trailing-data.json")),
+                                                  [](const ExportHeader &, const QList<Message> &) -> Expected<void> { return {}; },
+                                                  options);
+        QVERIFY(!r);
+        Expected<ReadSummary> bad = DceReader::read(fixture(QStringLiteral("dce-bad/bad-timestamp.json")),
+                                                    [](const ExportHeader &, const QList<Message> &) -> Expected<void> { return {}; },
+                                                    options);
+        QVERIFY(!bad);
     }
 
     void batchErrorStopsTheRead()
