@@ -534,6 +534,8 @@ void MainWindow::runSearch(int page, bool newQuery)
     r.page = page;
     r.pageSize = m_pageSize->currentData().toInt();
     r.sort = SearchRequest::Sort(m_sort->currentData().toInt());
+    // The window shows local times: its dates and the timeline's days are the user's calendar days.
+    r.zone = m_zone.isEmpty() ? QTimeZone::systemTimeZoneId() : m_zone;
     if (r.text.isEmpty() && r.kind != SearchRequest::Kind::Date) {
         m_resultLabel->setText(tr("Type something to search for, or choose \"Date range\"."));
         m_term->setFocus();

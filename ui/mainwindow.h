@@ -66,6 +66,8 @@ public:
     QString pageText() const;
     // With salvage, files that end part-way are imported up to their last whole message.
     void importPaths(const QStringList &paths, bool salvage = false);
+    // The zone whose calendar days the dates and the timeline are (default: the system's).
+    void setTimeZone(const QByteArray &zone) { m_zone = zone; }
     void search();
     void goToPage(int page);
     // Narrows searches to the dates; invalid dates remove the narrowing.
@@ -153,6 +155,7 @@ private:
     QLabel *m_apiLabel = nullptr;
     WatchPanel *m_watchPanel = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
+    QByteArray m_zone; // for tests: the zone of the window's days; empty: the system's
     bool m_apiKeyLoaded = false; // m_settings.apiKey holds the keychain's key
     std::unique_ptr<RestServerPool> m_api;
     quint16 m_apiPort = 0;

@@ -1,5 +1,7 @@
 #include "searchcommand.h"
 
+#include <QTimeZone>
+
 #include "clicontext.h"
 #include "search/messagejson.h"
 #include "search/searchservice.h"
@@ -81,6 +83,8 @@ Expected<SearchRequest> requestFrom(const QCommandLineParser &parser)
     Expected<Snowflake> author = idOption(parser, QStringLiteral("author"));
     if (!author)
         return author.error();
+    // Dates are calendar days of this zone, and times are shown in it.
+    r.zone = parser.isSet(QStringLiteral("tz")) ? parser.value(QStringLiteral("tz")).trimmed().toUtf8() : QTimeZone::systemTimeZoneId();
     r.page = *page;
     r.pageSize = *pageSize;
     r.channelId = *channel;
@@ -88,11 +92,11 @@ Expected<SearchRequest> requestFrom(const QCommandLineParser &parser)
     return SearchService::validate(r);
 }
 
-void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelNames, bool paged)
+void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelNames, bool paged, const QTimeZone &zone)
 {
     QTextStream &o = out();
     for (const Message &m : page.messages) {
-        const QString when = m.timestamp().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const QString when = m.timestamp().toTimeZone(zone).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
         const QString channel = channelNames.value(m.channelId, QString::number(m.channelId));
         o << when << "  #" << channel << "  " << m.authorDisplayName() << "  [" << m.id << "]\n";
         const QStringList lines = m.content.split(QLatin1Char('\n'));
@@ -123,6 +127,8 @@ int runSearch(const QStringList &arguments)
         {QStringLiteral("date"), QStringLiteral("Messages of a day or of START..END inclusive (YYYY-MM-DD); with a term, narrows it."), QStringLiteral("range")},
         {QStringLiteral("channel"), QStringLiteral("Only this channel."), QStringLiteral("id")},
         {QStringLiteral("author"), QStringLiteral("Only this author."), QStringLiteral("id")},
+        {QStringLiteral("tz"), QStringLiteral("The time zone of the dates and of the times shown: an IANA name such as "
+                                              "Europe/Berlin (default: the system's)."), QStringLiteral("zone")},
         {QStringLiteral("page"), QStringLiteral("Page to show, from 1 (default 1)."), QStringLiteral("n")},
         {QStringLiteral("page-size"), QStringLiteral("Messages a page, 1 to 100 (default 10)."), QStringLiteral("n")},
         {QStringLiteral("json"), QStringLiteral("Print the REST API's JSON instead of text.")},
@@ -167,7 +173,7 @@ int runSearch(const QStringList &arguments)
         for (const Channel &c : std::as_const(*channels))
             names.insert(c.id, c.name);
     }
-    printText(*page, names, request->kind != SearchRequest::Kind::All);
+    printText(*page, names, request->kind != SearchRequest::Kind::All, request->timeZone());
     return Ok;
 }
 

@@ -25,6 +25,8 @@ QByteArray SearchCache::requestHash(const SearchRequest &r)
     QDataStream s(&bytes, QIODevice::WriteOnly);
     s << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId) << r.page
       << r.pageSize << int(r.sort);
+    if (!r.zone.isEmpty()) // UTC keeps the keys of before
+        s << r.zone;
     return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(40);
 }
 
@@ -42,8 +44,8 @@ QByteArray SearchCache::encodeRequest(const SearchRequest &r)
 {
     QByteArray bytes;
     QDataStream s(&bytes, QIODevice::WriteOnly);
-    s << quint8(1) << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId)
-      << r.page << r.pageSize << int(r.sort);
+    s << quint8(2) << int(r.kind) << r.text << r.startDate << r.endDate << quint64(r.channelId) << quint64(r.authorId)
+      << r.page << r.pageSize << int(r.sort) << r.zone;
     return bytes;
 }
 
@@ -55,7 +57,9 @@ std::optional<SearchRequest> SearchCache::decodeRequest(const QByteArray &bytes)
     quint64 channel = 0, author = 0;
     SearchRequest r;
     s >> version >> kind >> r.text >> r.startDate >> r.endDate >> channel >> author >> r.page >> r.pageSize >> sort;
-    if (s.status() != QDataStream::Ok || version != 1 || kind < 0 || kind > int(SearchRequest::Kind::All))
+    if (version == 2)
+        s >> r.zone;
+    if (s.status() != QDataStream::Ok || (version != 1 && version != 2) || kind < 0 || kind > int(SearchRequest::Kind::All))
         return std::nullopt;
     r.kind = SearchRequest::Kind(kind);
     r.sort = SearchRequest::Sort(sort);

@@ -13,8 +13,6 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/filereadstream.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -32,9 +30,10 @@ namespace {
 // The SAX handler is a small state machine over the export's outer parts
 // (guild, channel, the messages array); every other top-level value is
 // skipped, whatever it holds, so newer exports with more keys still read.
-// Each message is copied as it streams past into a buffer, parsed into a
-// DOM of its own and read from there: memory stays bounded by the largest
-// message, and a message's fields can be read in any order.
+// Each message's events are handed to a DOM of its own as they stream past
+// (RapidJSON's Document is a SAX handler too), and the message read from
+// there: memory stays bounded by the largest message, and a message's fields
+// can be read in any order.
 class Handler
 {
 public:
@@ -46,8 +45,8 @@ public:
     }
 
     // --- RapidJSON SAX interface ---
-    bool Null() { return m_capture ? m_writer.Null() : scalar(nullptr, 0, /*isNull=*/true); }
-    bool Bool(bool b) { return m_capture ? m_writer.Bool(b) : scalar(nullptr, 0, false); }
+    bool Null() { return m_capture ? m_doc.Null() : scalar(nullptr, 0, /*isNull=*/true); }
+    bool Bool(bool b) { return m_capture ? m_doc.Bool(b) : scalar(nullptr, 0, false); }
     bool Int(int) { return scalar(nullptr, 0, false); }
     bool Uint(unsigned) { return scalar(nullptr, 0, false); }
     bool Int64(int64_t) { return scalar(nullptr, 0, false); }
@@ -57,18 +56,18 @@ public:
     // numbers stay exact.
     bool RawNumber(const char *s, rapidjson::SizeType n, bool)
     {
-        return m_capture ? m_writer.RawNumber(s, n) : scalar(s, n, false);
+        return m_capture ? m_doc.RawNumber(s, n, true) : scalar(s, n, false);
     }
     bool String(const char *s, rapidjson::SizeType n, bool)
     {
-        return m_capture ? m_writer.String(s, n) : scalar(s, n, false);
+        return m_capture ? m_doc.String(s, n, true) : scalar(s, n, false);
     }
 
     bool StartObject()
     {
         if (m_capture) {
             ++m_capture;
-            return m_writer.StartObject();
+            return m_doc.StartObject();
         }
         if (m_skipDepth > 0) {
             ++m_skipDepth;
@@ -88,9 +87,9 @@ public:
             if (m_header.channel.id == 0)
                 return fail(QStringLiteral("its messages come before its channel"));
             m_capture = 1;
-            m_captured.Clear();
-            m_writer.Reset(m_captured);
-            return m_writer.StartObject();
+            m_doc.SetNull();
+            m_doc.GetAllocator().Clear(); // what the last message used, before this one
+            return m_doc.StartObject();
         default:
             break;
         }
@@ -101,7 +100,7 @@ public:
     bool EndObject(rapidjson::SizeType n)
     {
         if (m_capture) {
-            if (!m_writer.EndObject(n))
+            if (!m_doc.EndObject(n))
                 return false;
             return --m_capture > 0 || finishMessage();
         }
@@ -117,7 +116,7 @@ public:
     bool StartArray()
     {
         if (m_capture)
-            return m_writer.StartArray();
+            return m_doc.StartArray();
         if (m_skipDepth > 0) {
             ++m_skipDepth;
             return true;
@@ -135,7 +134,7 @@ public:
     bool EndArray(rapidjson::SizeType n)
     {
         if (m_capture)
-            return m_writer.EndArray(n);
+            return m_doc.EndArray(n);
         if (m_skipDepth > 0) {
             --m_skipDepth;
             return true;
@@ -148,7 +147,7 @@ public:
     bool Key(const char *s, rapidjson::SizeType n, bool)
     {
         if (m_capture)
-            return m_writer.Key(s, n);
+            return m_doc.Key(s, n, true);
         if (m_skipDepth > 0)
             return true;
         const std::string_view k(s, n);
@@ -491,11 +490,10 @@ private:
 
     bool finishMessage()
     {
-        m_doc.SetNull();
-        m_doc.GetAllocator().Clear(); // what the last message used, before this one
-        m_doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(m_captured.GetString(), m_captured.GetSize());
-        if (m_doc.HasParseError())
-            return fail(QStringLiteral("message %1 could not be read back").arg(m_count + 1));
+        // The message's value, built on the document's stack by the events
+        // above, becomes the document.
+        auto nothingMore = [](rapidjson::Document &) { return true; };
+        m_doc.Populate(nothingMore);
         Message m;
         if (!readMessage(m_doc, m))
             return false;
@@ -522,9 +520,7 @@ private:
     int m_skipDepth = 0;
     Field m_field = Field::Other;
     ExportHeader m_header;
-    int m_capture = 0; // the depth of objects inside the message being copied; 0 outside messages
-    rapidjson::StringBuffer m_captured;
-    rapidjson::Writer<rapidjson::StringBuffer> m_writer;
+    int m_capture = 0; // the depth of objects inside the message being built; 0 outside messages
     rapidjson::Document m_doc;
     QList<Message> m_batch;
     qint64 m_count = 0;

@@ -2,8 +2,13 @@
 
 #include "message.h"
 
+#include <QByteArray>
 #include <QDate>
+#include <QList>
 #include <QString>
+#include <QTimeZone>
+
+#include <utility>
 
 namespace fdd {
 
@@ -25,8 +30,11 @@ struct SearchRequest
 
     Kind kind = Kind::Substring;
     QString text;
-    QDate startDate;
+    QDate startDate; // calendar days in `zone`
     QDate endDate;
+    // The IANA zone whose calendar days the dates (and a timeline's days)
+    // are; empty: UTC, as the original API.
+    QByteArray zone;
     Snowflake channelId = 0; // 0: every channel
     Snowflake authorId = 0;  // 0: every author
     int page = 1;
@@ -36,6 +44,16 @@ struct SearchRequest
     qint64 offset() const { return qint64(page - 1) * pageSize; }
 
     static QString kindName(Kind kind);
+
+    bool isUtc() const { return zone.isEmpty() || zone == "UTC" || zone == "Etc/UTC"; }
+    QTimeZone timeZone() const { return isUtc() ? QTimeZone::utc() : QTimeZone(zone); }
+    // [from, to) in milliseconds since the epoch, UTC: the dates' days in the
+    // zone (an open end is 0 / max).
+    std::pair<qint64, qint64> instantRange() const;
+    // The zone's offsets from UTC over [fromMs, toMs): each (start, offset ms)
+    // holds from its start to the next one's. One entry for a zone without
+    // changes, two or so a year for one with summer time.
+    static QList<std::pair<qint64, qint64>> offsets(const QTimeZone &zone, qint64 fromMs, qint64 toMs);
 
     friend bool operator==(const SearchRequest &, const SearchRequest &) = default;
 };

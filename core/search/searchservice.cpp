@@ -34,6 +34,11 @@ Expected<SearchRequest> SearchService::validate(SearchRequest r)
     } else if (!r.startDate.isValid() || !r.endDate.isValid()) {
         return Error::badInput(QStringLiteral("A date search needs both a start date and an end date (YYYY-MM-DD)."));
     }
+    if (!r.isUtc() && !QTimeZone(r.zone).isValid())
+        return Error::badInput(QStringLiteral("\"%1\" is not a time zone: give an IANA name such as Europe/Berlin or America/New_York.")
+                                   .arg(QString::fromUtf8(r.zone.left(64))));
+    if (r.isUtc())
+        r.zone.clear(); // one spelling of UTC, for the cache
     if (r.startDate.isValid() && r.endDate.isValid() && r.startDate > r.endDate)
         return Error::badInput(QStringLiteral("The start date %1 is after the end date %2.")
                                    .arg(r.startDate.toString(Qt::ISODate), r.endDate.toString(Qt::ISODate)));

@@ -73,6 +73,13 @@ Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kin
         return size.error();
     r.page = *page;
     r.pageSize = *size;
+    // tz: the IANA zone whose calendar days the dates are (default UTC, as the original API).
+    if (query.hasQueryItem(QStringLiteral("tz"))) {
+        const QString zone = value(query, QStringLiteral("tz")).trimmed();
+        if (zone.size() > 64)
+            return Error::badInput(QStringLiteral("tz is %1 characters long: an IANA time zone name has at most 64.").arg(zone.size()));
+        r.zone = zone.toUtf8();
+    }
     return SearchService::validate(r);
 }
 

@@ -124,7 +124,9 @@ QJsonObject document()
     const QJsonObject keyword = param("keyword", "1 to 100 characters", "string", true,
                                       {{QStringLiteral("minLength"), 1}, {QStringLiteral("maxLength"), 100}});
     const QJsonArray dates{param("start_date", "YYYY-MM-DD, inclusive", "string", true, {{QStringLiteral("format"), QStringLiteral("date")}}),
-                           param("end_date", "YYYY-MM-DD, inclusive", "string", true, {{QStringLiteral("format"), QStringLiteral("date")}})};
+                           param("end_date", "YYYY-MM-DD, inclusive", "string", true, {{QStringLiteral("format"), QStringLiteral("date")}}),
+                           param("tz", "the IANA time zone whose calendar days the dates are, e.g. Europe/Berlin (default UTC)",
+                                 "string", false, {{QStringLiteral("maxLength"), 64}})};
     const QJsonObject id{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}};
     const QJsonObject str{{QStringLiteral("type"), QStringLiteral("string")}};
     const QJsonObject integer{{QStringLiteral("type"), QStringLiteral("integer")}};

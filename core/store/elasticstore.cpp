@@ -366,7 +366,16 @@ QJsonObject ElasticStore::queryFor(const SearchRequest &r)
                               Object{{QStringLiteral("content.wildcard"),
                                       Object{{QStringLiteral("value"), wildcardContaining(r.text)},
                                              {QStringLiteral("case_insensitive"), true}}}}}});
-    if (r.startDate.isValid() || r.endDate.isValid()) {
+    if (!r.isUtc() && (r.startDate.isValid() || r.endDate.isValid())) {
+        // The zone's days, as instants.
+        const auto [from, to] = r.instantRange();
+        Object range;
+        if (r.startDate.isValid())
+            range.insert(QStringLiteral("gte"), from);
+        if (r.endDate.isValid())
+            range.insert(QStringLiteral("lt"), to);
+        filter.append(Object{{QStringLiteral("range"), Object{{QStringLiteral("timestamp"), range}}}});
+    } else if (r.startDate.isValid() || r.endDate.isValid()) {
         Object range{{QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}};
         if (r.startDate.isValid())
             range.insert(QStringLiteral("gte"), r.startDate.toString(Qt::ISODate));
@@ -471,15 +480,19 @@ Expected<qint64> ElasticStore::scan(const SearchRequest &request, const std::fun
 
 Expected<QList<DayCount>> ElasticStore::countByDay(const SearchRequest &request)
 {
+    // UTC days from message_date; another zone's from the timestamp, which
+    // Elasticsearch buckets in that zone itself.
+    Object histogram{{QStringLiteral("field"), request.isUtc() ? QStringLiteral("message_date") : QStringLiteral("timestamp")},
+                     {QStringLiteral("calendar_interval"), QStringLiteral("day")},
+                     {QStringLiteral("min_doc_count"), 1},
+                     {QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}};
+    if (!request.isUtc())
+        histogram.insert(QStringLiteral("time_zone"), QString::fromUtf8(request.zone));
     const Object body{{QStringLiteral("query"), queryFor(request)},
                       {QStringLiteral("size"), 0},
                       {QStringLiteral("aggs"),
                        Object{{QStringLiteral("days"),
-                               Object{{QStringLiteral("date_histogram"),
-                                       Object{{QStringLiteral("field"), QStringLiteral("message_date")},
-                                              {QStringLiteral("calendar_interval"), QStringLiteral("day")},
-                                              {QStringLiteral("min_doc_count"), 1},
-                                              {QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}}}}}}}};
+                               Object{{QStringLiteral("date_histogram"), histogram}}}}}};
     Expected<QJsonObject> r = searchBody(body, QStringLiteral("count matches by day"));
     if (!r)
         return r.error();

@@ -121,7 +121,8 @@ sql::Where whereFor(const SearchRequest &r)
         w.add(QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)"), r.text);
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
         w.add(QStringLiteral("content ILIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
-    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d); });
+    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d); }, QStringLiteral("\"timestamp\""),
+                    [](qint64 ms) { return QVariant(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); });
     return w;
 }
 
@@ -576,7 +577,10 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    return sql::countByDay(*db, QStringLiteral("discord_chats"), whereFor(request), failureFor(*db));
+    sql::DayExpression day;
+    if (!request.isUtc()) // PostgreSQL knows the IANA zones
+        day = {QStringLiteral("CAST(\"timestamp\" AT TIME ZONE CAST(? AS text) AS date)"), {QString::fromUtf8(request.zone)}};
+    return sql::countByDay(*db, QStringLiteral("discord_chats"), whereFor(request), failureFor(*db), day);
 }
 
 Expected<void> PostgresStore::optimize()

@@ -53,12 +53,27 @@ QString Where::sql() const
     return clauses.isEmpty() ? QString() : QStringLiteral(" WHERE ") + clauses.join(QStringLiteral(" AND "));
 }
 
-void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date)
+void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date,
+                const QString &timestamp, const std::function<QVariant(qint64)> &instant)
 {
-    if (r.startDate.isValid())
-        where.add(QStringLiteral("message_date >= ?"), date(r.startDate));
-    if (r.endDate.isValid())
-        where.add(QStringLiteral("message_date <= ?"), date(r.endDate));
+    if (r.isUtc()) {
+        if (r.startDate.isValid())
+            where.add(QStringLiteral("message_date >= ?"), date(r.startDate));
+        if (r.endDate.isValid())
+            where.add(QStringLiteral("message_date <= ?"), date(r.endDate));
+    } else {
+        // The zone's days as instants; the UTC days around them keep the
+        // date index (and PostgreSQL's partition pruning) in play.
+        const auto [from, to] = r.instantRange();
+        if (r.startDate.isValid()) {
+            where.add(QStringLiteral("message_date >= ?"), date(r.startDate.addDays(-1)));
+            where.add(timestamp + QStringLiteral(" >= ?"), instant(from));
+        }
+        if (r.endDate.isValid()) {
+            where.add(QStringLiteral("message_date <= ?"), date(r.endDate.addDays(1)));
+            where.add(timestamp + QStringLiteral(" < ?"), instant(to));
+        }
+    }
     if (r.channelId)
         where.add(QStringLiteral("channel_id = ?"), qint64(r.channelId));
     if (r.authorId)
@@ -127,21 +142,31 @@ Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const Q
     return visited;
 }
 
-Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail)
+Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
+                                     const DayExpression &day)
 {
     QList<DayCount> days;
     if (where.matchesNothing)
         return days;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT message_date, count(*) FROM ") + table + where.sql()
-              + QStringLiteral(" GROUP BY message_date ORDER BY message_date"));
+    const QString expression = day.sql.isEmpty() ? QStringLiteral("message_date") : day.sql;
+    q.prepare(QStringLiteral("SELECT %1 AS day, count(*) FROM ").arg(expression) + table + where.sql()
+              + QStringLiteral(" GROUP BY day ORDER BY day"));
+    for (const QVariant &v : day.binds)
+        q.addBindValue(v);
     for (const QVariant &v : where.binds)
         q.addBindValue(v);
     if (!q.exec())
         return fail(QStringLiteral("count matches by day"), q.lastError().text());
-    while (q.next())
-        days.append(DayCount{QDate::fromString(q.value(0).toString().left(10), Qt::ISODate), q.value(1).toLongLong()});
+    while (q.next()) {
+        const QVariant v = q.value(0);
+        // A date, or a number of days since 1970-01-01.
+        const QDate d = v.metaType() == QMetaType::fromType<qlonglong>() || v.metaType() == QMetaType::fromType<int>()
+                          ? QDate(1970, 1, 1).addDays(v.toLongLong())
+                          : QDate::fromString(v.toString().left(10), Qt::ISODate);
+        days.append(DayCount{d, q.value(1).toLongLong()});
+    }
     return days;
 }
 

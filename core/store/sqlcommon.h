@@ -48,8 +48,11 @@ struct Where
     QString sql() const;
 };
 
-// The filters every search kind shares: dates (bound as `date(d)`), channel, author.
-void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date);
+// The filters every search kind shares: dates (bound as `date(d)`; in a zone
+// other than UTC, as instants of the `timestamp` column bound as
+// `instant(ms)`), channel, author.
+void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date,
+                const QString &timestamp, const std::function<QVariant(qint64)> &instant);
 
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
@@ -67,8 +70,18 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
                       const std::function<bool(const Message &)> &visit, const Failure &fail);
 
-// SELECT message_date, count(*) … GROUP BY message_date, oldest first.
-Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail);
+// What a row's day is: message_date (UTC, when sql is empty), or an
+// expression of fixed fragments with bound values (a date, or a number of
+// days since 1970-01-01).
+struct DayExpression
+{
+    QString sql;
+    QVariantList binds;
+};
+
+// SELECT <day>, count(*) … GROUP BY <day>, oldest first.
+Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
+                                     const DayExpression &day = {});
 
 // Runs a prepared neighbour query (bound values already added) and returns
 // its messages oldest first.

@@ -113,7 +113,8 @@ sql::Where whereFor(const SearchRequest &r)
                   ftsString(r.text));
         w.add(QStringLiteral("content LIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
     }
-    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); });
+    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); }, QStringLiteral("ts"),
+                    [](qint64 ms) { return QVariant(ms); });
     return w;
 }
 
@@ -471,7 +472,24 @@ Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    return sql::countByDay(*db, QStringLiteral("messages"), whereFor(request), failureFn());
+    sql::DayExpression day;
+    if (!request.isUtc()) {
+        // SQLite knows no zones: the day is (ts + the zone's offset at ts) /
+        // one day, the offsets as a CASE over their changes from Discord's
+        // first year to a year from now (bound values, a fixed fragment each).
+        const qint64 from = QDateTime(QDate(2015, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+        const qint64 to = QDateTime::currentDateTimeUtc().addYears(1).toMSecsSinceEpoch();
+        const QList<std::pair<qint64, qint64>> offsets = SearchRequest::offsets(request.timeZone(), from, to);
+        QString cases = offsets.size() > 1 ? QStringLiteral("CASE") : QString();
+        for (qsizetype i = 1; i < offsets.size(); ++i) {
+            cases += QStringLiteral(" WHEN ts < ? THEN ?");
+            day.binds << offsets.at(i).first << offsets.at(i - 1).second;
+        }
+        cases += offsets.size() > 1 ? QStringLiteral(" ELSE ? END") : QStringLiteral("?");
+        day.binds << offsets.constLast().second;
+        day.sql = QStringLiteral("CAST((ts + ") + cases + QStringLiteral(") / 86400000 AS INTEGER)");
+    }
+    return sql::countByDay(*db, QStringLiteral("messages"), whereFor(request), failureFn(), day);
 }
 
 Expected<void> SqliteStore::optimize()

@@ -555,6 +555,83 @@ private slots:
         QCOMPARE(after->message, expected.at(1));
     }
 
+    // Dates and the timeline's days in the user's zone: a message of the
+    // evening of the 22nd in New York is found by a search for the 22nd
+    // there, though it is the 23rd in UTC; summer time's change is kept.
+    void datesInTheUsersZone()
+    {
+        constexpr Snowflake channel = 2222222222222222227ull;
+        const auto at = [](const char *iso) { return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toMSecsSinceEpoch(); };
+        QList<Message> messages;
+        const QList<std::pair<Snowflake, qint64>> when{{1320500000000000001ull, at("2024-03-30T23:30:00Z")},  // Berlin: the 31st, 00:30 CET
+                                                      {1320500000000000002ull, at("2024-04-22T22:30:00Z")},  // Berlin: the 23rd, 00:30 CEST
+                                                      {1320500000000000003ull, at("2024-04-22T21:30:00Z")},  // Berlin: the 22nd, 23:30
+                                                      {1320500000000000004ull, at("2024-04-23T03:00:00Z")}}; // New York: the 22nd, 23:00 EDT
+        for (const auto &[id, ms] : when) {
+            Message m;
+            m.id = id;
+            m.channelId = channel;
+            m.guildId = 1111111111111111111ull;
+            m.authorId = 4444444444444444444ull;
+            m.authorName = QStringLiteral("alice");
+            m.timestampMs = ms;
+            m.content = QStringLiteral("zoned");
+            messages.append(m);
+        }
+        Expected<std::unique_ptr<IngestSession>> session = m_store->beginIngest();
+        QVERIFY(session);
+        QVERIFY((*session)->addChannel(Guild{1111111111111111111ull, QStringLiteral("Test Guild")}, Channel{channel, 1111111111111111111ull,
+                                                                                                      QStringLiteral("zones")}));
+        QVERIFY((*session)->addMessages(messages));
+        QVERIFY((*session)->commit());
+
+        SearchService service(m_store);
+        const auto day = [&](const char *zone, QDate d) {
+            SearchRequest r;
+            r.kind = Kind::Date;
+            r.startDate = r.endDate = d;
+            r.channelId = channel;
+            r.zone = zone;
+            r.pageSize = 50;
+            Expected<SearchPage> p = service.search(r);
+            return p ? ids(p->messages) : QList<Snowflake>{0};
+        };
+        const QDate the22nd(2024, 4, 22);
+        QCOMPARE(day("", the22nd), (QList<Snowflake>{1320500000000000002ull, 1320500000000000003ull}));
+        QCOMPARE(day("UTC", the22nd), (QList<Snowflake>{1320500000000000002ull, 1320500000000000003ull}));
+        QCOMPARE(day("Europe/Berlin", the22nd), (QList<Snowflake>{1320500000000000003ull}));
+        QCOMPARE(day("America/New_York", the22nd),
+                 (QList<Snowflake>{1320500000000000004ull, 1320500000000000002ull, 1320500000000000003ull}));
+        QCOMPARE(day("Europe/Berlin", QDate(2024, 3, 31)), (QList<Snowflake>{1320500000000000001ull}));
+        QCOMPARE(day("", QDate(2024, 3, 31)), QList<Snowflake>{});
+
+        const auto timeline = [&](const char *zone) {
+            SearchRequest r;
+            r.kind = Kind::Date;
+            r.startDate = QDate(2024, 3, 1);
+            r.endDate = QDate(2024, 4, 30);
+            r.channelId = channel;
+            r.zone = zone;
+            Expected<QList<DayCount>> days = service.countByDay(r);
+            QStringList out;
+            for (const DayCount &d : days ? *days : QList<DayCount>{})
+                out << QStringLiteral("%1=%2").arg(d.day.toString(Qt::ISODate)).arg(d.count);
+            return out.join(QLatin1Char(' '));
+        };
+        QCOMPARE(timeline(""), QStringLiteral("2024-03-30=1 2024-04-22=2 2024-04-23=1"));
+        QCOMPARE(timeline("Europe/Berlin"), QStringLiteral("2024-03-31=1 2024-04-22=1 2024-04-23=2"));
+        QCOMPARE(timeline("America/New_York"), QStringLiteral("2024-03-30=1 2024-04-22=3"));
+
+        SearchRequest bad;
+        bad.kind = Kind::Date;
+        bad.startDate = bad.endDate = the22nd;
+        bad.zone = "Mars/Olympus_Mons";
+        const Expected<SearchPage> refused = service.search(bad);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().kind, Error::Kind::BadInput);
+        QVERIFY2(refused.error().message.contains(QStringLiteral("is not a time zone")), qPrintable(refused.error().message));
+    }
+
     void tooLongTermIsRefused()
     {
         SearchService service(m_store);

@@ -30,6 +30,7 @@ Usage: fake_elasticsearch.py PORT   (0: a free port; the first line printed is t
 
 import datetime
 import json
+import zoneinfo
 import re
 import sys
 import threading
@@ -210,12 +211,18 @@ def aggregate(docs, aggs):
                          "buckets": [{"key": k, "doc_count": c} for k, c in buckets]}
         elif "date_histogram" in spec:
             field = spec["date_histogram"]["field"]
+            # time_zone: days are that zone's calendar days; a bucket's key is its start, in ms UTC.
+            zone = zoneinfo.ZoneInfo(spec["date_histogram"].get("time_zone", "UTC"))
             counts = {}
             for d in docs:
-                day = str(field_value(d, field))[:10]
+                value = field_value(d, field)
+                if field == "timestamp":
+                    day = datetime.datetime.fromtimestamp(int(value) / 1000, zone).date().isoformat()
+                else:
+                    day = str(value)[:10]
                 counts[day] = counts.get(day, 0) + 1
             out[name] = {"buckets": [{"key_as_string": day, "key": int(datetime.datetime.fromisoformat(day).replace(
-                tzinfo=datetime.timezone.utc).timestamp() * 1000), "doc_count": c} for day, c in sorted(counts.items())]}
+                tzinfo=zone).timestamp() * 1000), "doc_count": c} for day, c in sorted(counts.items())]}
         elif "min" in spec or "max" in spec:
             op = "min" if "min" in spec else "max"
             values = [field_value(d, spec[op]["field"]) for d in docs]
