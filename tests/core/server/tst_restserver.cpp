@@ -197,6 +197,8 @@ private slots:
                                   << "The start_date \"2024-02-30\" is not a date";
         QTest::newRow("reversed dates") << "/api/chats/search/by-date?start_date=2024-05-01&end_date=2024-04-01"
                                         << "The start date 2024-05-01 is after the end date 2024-04-01.";
+        QTest::newRow("unknown tz") << "/api/chats/search/by-date?start_date=2024-04-26&end_date=2024-04-26&tz=Mars/Base"
+                                    << "\"Mars/Base\" is not a time zone";
         QTest::newRow("context 21") << "/api/chats/context-search?search_term=a&context=21" << "context must be between 0 and 20";
         QTest::newRow("all without term") << "/api/chats/search/all" << "search_term is required";
         // No store can hold a NUL; PostgreSQL's driver would cut its statement at one.
@@ -265,6 +267,19 @@ private slots:
         QCOMPARE(a.body.value(QStringLiteral("total_pages")).toInt(), 2);
         QCOMPARE(a.body.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
                  QStringLiteral("1232800000000000000"));
+    }
+
+    // tz: the dates are that zone's calendar days (Tokyo is 9 hours ahead:
+    // the evening of the 26th in UTC is the morning of the 27th there).
+    void byDateInAZone()
+    {
+        const Answer utc = get(QStringLiteral("/api/chats/search/by-date?start_date=2024-04-27&end_date=2024-04-27"));
+        QCOMPARE(utc.body.value(QStringLiteral("total_count")).toInt(), 0);
+        const Answer tokyo = get(QStringLiteral("/api/chats/search/by-date?start_date=2024-04-27&end_date=2024-04-27&tz=Asia/Tokyo"));
+        QCOMPARE(tokyo.status, 200);
+        QCOMPARE(tokyo.body.value(QStringLiteral("total_count")).toInt(), 3);
+        const Answer before = get(QStringLiteral("/api/chats/search/by-date?start_date=2024-04-26&end_date=2024-04-26&tz=Asia%2FTokyo"));
+        QCOMPARE(before.body.value(QStringLiteral("total_count")).toInt(), 0);
     }
 
     void all()
