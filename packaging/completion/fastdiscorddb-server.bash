@@ -18,14 +18,14 @@ _fastdiscorddb_server()
         --dce|--api-key-file) _filedir; return ;;
         --database|--elastic|--redis|--target|--listen|--substring|--fulltext|--all|--date|--channel|--author|\
         --page|--page-size|--guild|--after|--before|--timeout|--list-channels|--threads|--rate-limit|\
-        --export-timeout|--stop-timeout|--every)
+        --export-timeout|--stop-timeout|--every|--tz)
             return ;;
     esac
     local options
     case ${words[1]} in
-        import) options="$common --quiet" ;;
-        search) options="$common --substring --fulltext --all --date --channel --author --page --page-size --json" ;;
-        export) options="$common --dce --guild --after --before --update --keep --timeout --list-guilds --list-channels" ;;
+        import) options="$common --quiet --salvage" ;;
+        search) options="$common --substring --fulltext --all --date --channel --author --tz --page --page-size --json" ;;
+        export) options="$common --dce --guild --after --before --update --media --keep --timeout --list-guilds --list-channels" ;;
         reindex) options="$common --from --to --target" ;;
         serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout --watch" ;;
         watch)
