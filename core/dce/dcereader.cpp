@@ -108,8 +108,12 @@ public:
             --m_skipDepth;
             return true;
         }
+        const State ended = state();
         m_stack.pop_back();
         m_field = Field::Other;
+        // DCE names a thread's channel as its "category" (the format came before threads).
+        if (ended == State::Channel && m_header.channel.type.contains(QLatin1String("Thread")))
+            m_header.channel.parentId = m_categoryId;
         return true;
     }
 
@@ -168,6 +172,7 @@ public:
             else if (k == "name") m_field = Field::Name;
             else if (k == "type") m_field = Field::Type;
             else if (k == "category") m_field = Field::Category;
+            else if (k == "categoryId") m_field = Field::CategoryId;
             else if (k == "topic") m_field = Field::Topic;
             break;
         default:
@@ -207,7 +212,7 @@ public:
 
 private:
     enum class State { Start, Top, Guild, Channel, Messages };
-    enum class Field { Other, Guild, Channel, Messages, ExportedAt, Id, Name, Type, Category, Topic };
+    enum class Field { Other, Guild, Channel, Messages, ExportedAt, Id, Name, Type, Category, CategoryId, Topic };
 
     State state() const { return m_stack.empty() ? State::Start : m_stack.back(); }
     bool push(State s)
@@ -279,6 +284,7 @@ private:
             else if (f == Field::Type) m_header.channel.type = text(s, n);
             else if (f == Field::Category) m_header.channel.category = text(s, n);
             else if (f == Field::Topic) m_header.channel.topic = text(s, n);
+            else if (f == Field::CategoryId) m_categoryId = isotime::parseSnowflake(std::string_view(s, n)).value_or(0);
             return true;
         case State::Messages:
             return fail(QStringLiteral("an entry of \"messages\" is not a message object"));
@@ -520,6 +526,7 @@ private:
     int m_skipDepth = 0;
     Field m_field = Field::Other;
     ExportHeader m_header;
+    Snowflake m_categoryId = 0;
     int m_capture = 0; // the depth of objects inside the message being built; 0 outside messages
     rapidjson::Document m_doc;
     QList<Message> m_batch;

@@ -24,7 +24,7 @@ struct Channel
     QString topic;
     Snowflake lastMessageId = 0; // newest message archived; drives incremental export
     qint64 messageCount = 0;     // filled by MessageStore::channels()
-    Snowflake parentId = 0;      // a thread's channel, as DCE's channel list tells it (not stored)
+    Snowflake parentId = 0;      // a thread's channel (DCE's channel list, or an export's categoryId for a thread)
 
     friend bool operator==(const Channel &, const Channel &) = default;
 };

@@ -177,6 +177,7 @@ public:
                                   {QStringLiteral("name"), m_channel.name},
                                   {QStringLiteral("category"), m_channel.category},
                                   {QStringLiteral("type"), m_channel.type},
+                                  {QStringLiteral("parent_id"), id(m_channel.parentId)},
                                   {QStringLiteral("topic"), m_channel.topic},
                                   {QStringLiteral("last_message_id"), id(last)}};
             if (Expected<QJsonObject> r = es.call("PUT", path + QStringLiteral("?refresh=true"), doc,
@@ -572,6 +573,7 @@ Expected<QList<Channel>> ElasticStore::channels()
         c.name = d.value(QStringLiteral("name")).toString();
         c.category = d.value(QStringLiteral("category")).toString();
         c.type = d.value(QStringLiteral("type")).toString();
+        c.parentId = snowflake(d.value(QStringLiteral("parent_id")));
         c.topic = d.value(QStringLiteral("topic")).toString();
         c.lastMessageId = snowflake(d.value(QStringLiteral("last_message_id")));
         c.messageCount = perChannel.value(d.value(QStringLiteral("channel_id")).toString());

@@ -99,6 +99,8 @@ const QList<QStringList> &migrations()
             // has:, pinned, bot, mentions:, reaction: (Message::tags()).
             QStringLiteral("CREATE INDEX discord_chats_tags_idx ON discord_chats USING gin (tags)"),
             QStringLiteral("CREATE INDEX discord_chats_author_ts_idx ON discord_chats (author_id, \"timestamp\")"),
+            // A thread keeps the channel it belongs to.
+            QStringLiteral("ALTER TABLE channels ADD COLUMN parent_id bigint NOT NULL DEFAULT 0"),
         },
     };
     return all;
@@ -290,10 +292,10 @@ public:
             if (!q.exec())
                 return m_store->failure(m_db, QStringLiteral("store the guild"), q.lastError().text());
             q.prepare(QStringLiteral(
-                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count, parent_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id) DO UPDATE SET guild_id = EXCLUDED.guild_id, name = EXCLUDED.name,"
-                " category = EXCLUDED.category, type = EXCLUDED.type, topic = EXCLUDED.topic,"
+                " category = EXCLUDED.category, type = EXCLUDED.type, topic = EXCLUDED.topic, parent_id = EXCLUDED.parent_id,"
                 " last_message_id = GREATEST(channels.last_message_id, EXCLUDED.last_message_id),"
                 " message_count = channels.message_count + EXCLUDED.message_count, updated_at = now()"));
             sql::bindChannel(q, m_guild, m_channel, m_lastMessageId, result.inserted);

@@ -186,8 +186,8 @@ Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count"
-                               " FROM channels ORDER BY guild_id, category, name, channel_id")))
+    if (!q.exec(QStringLiteral("SELECT channel_id, guild_id, name, category, type, topic, last_message_id, message_count,"
+                               " parent_id FROM channels ORDER BY guild_id, category, name, channel_id")))
         return fail(QStringLiteral("list channels"), q.lastError().text());
     QList<Channel> out;
     while (q.next()) {
@@ -200,6 +200,7 @@ Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail)
         c.topic = q.value(5).toString();
         c.lastMessageId = q.value(6).toULongLong();
         c.messageCount = q.value(7).toLongLong();
+        c.parentId = q.value(8).toULongLong();
         out.append(c);
     }
     return out;
@@ -227,6 +228,7 @@ void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowf
     q.addBindValue(nonNull(channel.topic));
     q.addBindValue(qint64(lastMessageId));
     q.addBindValue(inserted);
+    q.addBindValue(qint64(channel.parentId));
 }
 
 QString createWatchesTable(const QString &bigint)

@@ -91,7 +91,7 @@ Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail);
 Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail);
 
 // Binds the values of the channel upsert both stores write: channel_id,
-// guild_id, name, category, type, topic, last_message_id, message_count.
+// guild_id, name, category, type, topic, last_message_id, message_count, parent_id.
 void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowflake lastMessageId, qint64 inserted);
 
 // The watch list, in the same SQL for both stores (table `watches`, integer

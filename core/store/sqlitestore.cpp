@@ -76,6 +76,8 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE message_tags (tag TEXT NOT NULL, message_id INTEGER NOT NULL,"
                            " PRIMARY KEY (tag, message_id)) WITHOUT ROWID"),
             QStringLiteral("CREATE INDEX messages_author_ts ON messages (author_id, ts)"),
+            // A thread keeps the channel it belongs to.
+            QStringLiteral("ALTER TABLE channels ADD COLUMN parent_id INTEGER NOT NULL DEFAULT 0"),
             QStringLiteral("CREATE TRIGGER messages_tags_ad AFTER DELETE ON messages BEGIN"
                            " DELETE FROM message_tags WHERE message_id = old.message_id; END"),
         },
@@ -248,10 +250,10 @@ public:
             if (!q.exec())
                 return m_store->failure(QStringLiteral("store the guild"), q.lastError().text());
             q.prepare(QStringLiteral(
-                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO channels (channel_id, guild_id, name, category, type, topic, last_message_id, message_count, parent_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, name = excluded.name,"
-                " category = excluded.category, type = excluded.type, topic = excluded.topic,"
+                " category = excluded.category, type = excluded.type, topic = excluded.topic, parent_id = excluded.parent_id,"
                 " last_message_id = max(channels.last_message_id, excluded.last_message_id),"
                 " message_count = channels.message_count + excluded.message_count, updated_at = unixepoch()"));
             sql::bindChannel(q, m_guild, m_channel, m_lastMessageId, m_result.inserted);

@@ -197,6 +197,19 @@ private slots:
         QCOMPARE(m.callEndedMs, 0);
     }
 
+    void threadKeepsItsChannel()
+    {
+        Collected c;
+        Expected<ReadSummary> r = readAll(fixture(QStringLiteral("dce/thread.json")), c);
+        QVERIFY(r);
+        QCOMPARE(r->header.channel.type, QStringLiteral("GuildPublicThread"));
+        QCOMPARE(r->header.channel.parentId, 2222222222222222222ull);
+        Collected general;
+        Expected<ReadSummary> g = readAll(fixture(QStringLiteral("dce/modern.json")), general);
+        QVERIFY(g);
+        QCOMPARE(g->header.channel.parentId, 0ull); // categoryId of a channel is its category
+    }
+
     void modernExport()
     {
         Collected c;

@@ -176,6 +176,22 @@ private slots:
         QCOMPARE(messageCount(), 3 + 2 + 2 + 1);
     }
 
+    // A thread's export names its channel as "categoryId"; the archive keeps it.
+    void threadsKeepTheirChannel()
+    {
+        Expected<QList<Channel>> channels = m_store->channels();
+        QVERIFY(channels);
+        Snowflake threadParent = 1, generalParent = 1;
+        for (const Channel &c : std::as_const(*channels)) {
+            if (c.id == 2222222222222222224ull)
+                threadParent = c.parentId;
+            if (c.id == 2222222222222222222ull)
+                generalParent = c.parentId;
+        }
+        QCOMPARE(threadParent, 2222222222222222222ull);
+        QCOMPARE(generalParent, 0ull); // a channel's category is not its parent
+    }
+
     void storedFieldsRoundTrip()
     {
         const SearchPage p = search(Kind::Substring, QStringLiteral("NUL"));
