@@ -3,7 +3,10 @@
 #include "aboutdialog.h"
 #include "apikeystore.h"
 #include "archive.h"
+#include "channeltree.h"
 #include "conversationview.h"
+#include "pager.h"
+#include "searchbar.h"
 #include "media/medialibrary.h"
 #include "exportdialog.h"
 #include "highlightdelegate.h"
@@ -62,7 +65,6 @@ namespace fdd {
 namespace {
 
 enum Page { WelcomePage, ResultsPage };
-enum Mode { KeywordMode, FullTextMode, DateMode };
 
 QString number(qint64 n)
 {
@@ -75,26 +77,15 @@ MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_archive(new Archive(this))
     , m_model(new ResultsModel(this))
-    , m_mode(new QComboBox(this))
-    , m_term(new QLineEdit(this))
-    , m_sort(new QComboBox(this))
-    , m_withinDates(new QCheckBox(tr("Between"), this))
-    , m_from(new QDateEdit(QDate::currentDate().addMonths(-1), this))
-    , m_to(new QDateEdit(QDate::currentDate(), this))
-    , m_searchButton(new QPushButton(tr("Search"), this))
-    , m_channels(new QTreeWidget(this))
+    , m_searchBar(new SearchBar(this))
+    , m_channels(new ChannelTree(this))
     , m_stack(new QStackedWidget(this))
     , m_table(new QTableView(this))
     , m_timeline(new TimelineChart(this))
     , m_conversation(new ConversationView(this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_resultsSplitter(new QSplitter(Qt::Vertical, this))
-    , m_first(new QToolButton(this))
-    , m_previous(new QToolButton(this))
-    , m_pageLabel(new QLabel(this))
-    , m_next(new QToolButton(this))
-    , m_last(new QToolButton(this))
-    , m_pageSize(new QComboBox(this))
+    , m_pager(new Pager(this))
     , m_storeLabel(new QLabel(this))
     , m_resultLabel(new QLabel(this))
     , m_importProgress(new QProgressBar(this))
@@ -164,10 +155,7 @@ void MainWindow::buildActions()
     file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
-    QAction *find = edit->addAction(tr("&Find"), this, [this] {
-        m_term->setFocus();
-        m_term->selectAll();
-    });
+    QAction *find = edit->addAction(tr("&Find"), m_searchBar, &SearchBar::focusTerm);
     find->setShortcut(QKeySequence::Find);
     QAction *copy = edit->addAction(tr("&Copy Selected Results"), this, &MainWindow::copyRows);
     copy->setShortcut(QKeySequence::Copy);
@@ -200,53 +188,13 @@ void MainWindow::buildActions()
 
 void MainWindow::buildLayout()
 {
-    // The search bar.
-    m_mode->addItem(tr("Keyword"), KeywordMode);
-    m_mode->addItem(tr("Full text"), FullTextMode);
-    m_mode->addItem(tr("Date range"), DateMode);
-    m_mode->setToolTip(tr("Keyword: any message containing the text, ignoring case.\n"
-                          "Full text: English words, so \"runs\" also finds \"running\".\n"
-                          "Date range: every message between two dates."));
-    m_term->setObjectName(QStringLiteral("term"));
-    m_term->setClearButtonEnabled(true);
-    m_term->setMaxLength(SearchRequest::MaxTermLength);
-    for (QDateEdit *d : {m_from, m_to}) {
-        d->setCalendarPopup(true);
-        d->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
-    }
-    m_searchButton->setDefault(true);
-    auto *searchBar = new QWidget(this);
-    auto *searchLayout = new QHBoxLayout(searchBar);
-    searchLayout->addWidget(m_mode);
-    searchLayout->addWidget(m_term, 1);
-    searchLayout->addWidget(m_sort);
-    searchLayout->addWidget(m_withinDates);
-    searchLayout->addWidget(m_from);
-    searchLayout->addWidget(new QLabel(QStringLiteral("–"), this));
-    searchLayout->addWidget(m_to);
-    searchLayout->addWidget(m_searchButton);
-    m_sort->addItem(tr("Newest first"), int(SearchRequest::Sort::Newest));
-    m_sort->addItem(tr("Most relevant"), int(SearchRequest::Sort::Relevance));
-    m_sort->setToolTip(tr("Full-text results can be ordered by how well they match"));
-    connect(m_sort, &QComboBox::activated, this, [this] {
+    // The search bar and the channels: what to search, and where.
+    connect(m_searchBar, &SearchBar::searchRequested, this, &MainWindow::search);
+    connect(m_searchBar, &SearchBar::sortChanged, this, [this] {
         if (m_hasQuery)
             runSearch(1, false);
     });
-    connect(m_mode, &QComboBox::currentIndexChanged, this, &MainWindow::modeChanged);
-    connect(m_withinDates, &QCheckBox::toggled, this, &MainWindow::modeChanged);
-    connect(m_term, &QLineEdit::returnPressed, this, &MainWindow::search);
-    connect(m_searchButton, &QPushButton::clicked, this, &MainWindow::search);
-    modeChanged();
-
-    // The channels.
-    m_channels->setHeaderHidden(true);
-    m_channels->setObjectName(QStringLiteral("channels"));
-    m_channels->setMinimumWidth(180);
-    connect(m_channels, &QTreeWidget::itemActivated, this, [this] {
-        if (m_hasQuery)
-            runSearch(1, true);
-    });
-    connect(m_channels, &QTreeWidget::itemClicked, this, [this] {
+    connect(m_channels, &ChannelTree::channelChosen, this, [this] {
         if (m_hasQuery)
             runSearch(1, true);
     });
@@ -269,49 +217,25 @@ void MainWindow::buildLayout()
     m_table->setColumnWidth(ResultsModel::Markers, m_table->fontMetrics().horizontalAdvance(QStringLiteral("📎2 🔗 👍3 📌 ↩")) + 12);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::showSelected);
 
-    m_first->setText(QStringLiteral("«"));
-    m_previous->setText(QStringLiteral("‹"));
-    m_next->setText(QStringLiteral("›"));
-    m_last->setText(QStringLiteral("»"));
-    for (QToolButton *b : {m_first, m_previous, m_next, m_last})
-        b->setMinimumWidth(32);
-    m_first->setToolTip(tr("First page (Ctrl+Home)"));
-    m_previous->setToolTip(tr("Previous page (Page Up)"));
-    m_next->setToolTip(tr("Next page (Page Down)"));
-    m_last->setToolTip(tr("Last page (Ctrl+End)"));
-    connect(m_first, &QToolButton::clicked, this, [this] { goToPage(1); });
-    connect(m_previous, &QToolButton::clicked, this, [this] { goToPage(m_request.page - 1); });
-    connect(m_next, &QToolButton::clicked, this, [this] { goToPage(m_request.page + 1); });
-    connect(m_last, &QToolButton::clicked, this, [this] { goToPage(m_model->page().totalPages()); });
-    for (int size : {10, 25, 50, 100})
-        m_pageSize->addItem(tr("%1 a page").arg(size), size);
-    m_pageSize->setCurrentIndex(std::max(0, m_pageSize->findData(m_settings.pageSize)));
-    connect(m_pageSize, &QComboBox::activated, this, [this] {
-        m_settings.pageSize = m_pageSize->currentData().toInt();
+    m_pager->setPageSize(m_settings.pageSize);
+    connect(m_pager, &Pager::pageRequested, this, &MainWindow::goToPage);
+    connect(m_pager, &Pager::pageSizeChosen, this, [this](int size) {
+        m_settings.pageSize = size;
         m_settings.save();
         if (m_hasQuery)
             runSearch(1, false);
     });
-    m_pageLabel->setObjectName(QStringLiteral("pageLabel"));
-    auto *pager = new QHBoxLayout;
-    pager->addWidget(m_first);
-    pager->addWidget(m_previous);
-    pager->addWidget(m_pageLabel);
-    pager->addWidget(m_next);
-    pager->addWidget(m_last);
-    pager->addStretch(1);
-    pager->addWidget(m_pageSize);
     auto *tablePane = new QWidget(this);
     auto *tableLayout = new QVBoxLayout(tablePane);
     tableLayout->setContentsMargins(0, 0, 0, 0);
     tableLayout->addWidget(m_table, 1);
-    tableLayout->addLayout(pager);
+    tableLayout->addWidget(m_pager);
     m_resultsSplitter->addWidget(tablePane);
     m_resultsSplitter->addWidget(m_timeline);
     m_resultsSplitter->setStretchFactor(0, 3);
     m_resultsSplitter->setStretchFactor(1, 1);
     connect(m_timeline, &TimelineChart::rangeChosen, this, [this](const QDate &from, const QDate &to) {
-        setDateRange(from, to);
+        m_searchBar->setDateRange(from, to);
         runSearch(1, true);
     });
 
@@ -353,7 +277,7 @@ void MainWindow::buildLayout()
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(searchBar);
+    layout->addWidget(m_searchBar);
     layout->addWidget(m_splitter, 1);
     setCentralWidget(central);
 
@@ -379,38 +303,11 @@ void MainWindow::buildLayout()
     resize(1280, 780);
 }
 
-void MainWindow::modeChanged()
-{
-    const int mode = m_mode->currentData().toInt();
-    const bool dateMode = mode == DateMode;
-    m_term->setEnabled(!dateMode);
-    m_term->setPlaceholderText(dateMode ? tr("Every message between the dates")
-                               : mode == FullTextMode ? tr("Words, e.g. \"deploy failed\" (Ctrl+F)")
-                                                      : tr("Text to find, e.g. \"release\" (Ctrl+F)"));
-    m_withinDates->setVisible(!dateMode);
-    m_sort->setEnabled(mode == FullTextMode);
-    const bool dates = dateMode || m_withinDates->isChecked();
-    m_from->setEnabled(dates);
-    m_to->setEnabled(dates);
-}
-
-void MainWindow::setDateRange(const QDate &from, const QDate &to)
-{
-    if (!from.isValid() || !to.isValid()) {
-        m_withinDates->setChecked(false);
-        return;
-    }
-    m_from->setDate(from);
-    m_to->setDate(to);
-    if (m_mode->currentData().toInt() != DateMode)
-        m_withinDates->setChecked(true);
-}
-
 void MainWindow::openArchive(const AppSettings &settings)
 {
     m_settings = settings;
     m_apiKeyLoaded = !settings.apiKey.isEmpty(); // else read from the keychain once open
-    m_pageSize->setCurrentIndex(std::max(0, m_pageSize->findData(settings.pageSize)));
+    m_pager->setPageSize(settings.pageSize);
     m_storeLabel->setText(tr("Opening the archive…"));
     m_archive->open(settings).then(this, [this](const Expected<std::shared_ptr<SearchService>> &service) {
         if (!service) {
@@ -427,41 +324,12 @@ void MainWindow::openArchive(const AppSettings &settings)
 void MainWindow::refreshChannels()
 {
     m_archive->guilds().then(this, [this](const Expected<QList<Guild>> &guilds) {
-        QHash<Snowflake, QString> guildNames;
-        if (guilds)
-            for (const Guild &g : *guilds)
-                guildNames.insert(g.id, g.name);
-        m_archive->channels().then(this, [this, guildNames](const Expected<QList<Channel>> &channels) {
+        const QList<Guild> known = guilds ? *guilds : QList<Guild>();
+        m_archive->channels().then(this, [this, known](const Expected<QList<Channel>> &channels) {
             if (!channels)
                 return;
             m_model->setChannels(*channels);
-            const QString selected = m_channels->currentItem() ? m_channels->currentItem()->data(0, Qt::UserRole).toString()
-                                                               : QString();
-            m_channels->clear();
-            qint64 total = 0;
-            for (const Channel &c : *channels)
-                total += c.messageCount;
-            auto *all = new QTreeWidgetItem(m_channels, {tr("All channels (%1)").arg(number(total))});
-            all->setData(0, Qt::UserRole, QStringLiteral("0"));
-            QHash<Snowflake, QTreeWidgetItem *> byGuild;
-            for (const Channel &c : *channels) {
-                QTreeWidgetItem *&guildItem = byGuild[c.guildId];
-                if (!guildItem) {
-                    const QString name = c.guildId == 0 ? tr("Direct Messages")
-                                                        : guildNames.value(c.guildId, QString::number(c.guildId));
-                    guildItem = new QTreeWidgetItem(m_channels, {name});
-                    guildItem->setData(0, Qt::UserRole + 1, QString::number(c.guildId));
-                    guildItem->setFlags(guildItem->flags() & ~Qt::ItemIsSelectable);
-                }
-                auto *item = new QTreeWidgetItem(guildItem, {QStringLiteral("#%1 (%2)").arg(c.name, number(c.messageCount))});
-                item->setData(0, Qt::UserRole, QString::number(c.id));
-                item->setToolTip(0, c.category.isEmpty() ? c.name : QStringLiteral("%1 / %2").arg(c.category, c.name));
-                if (item->data(0, Qt::UserRole).toString() == selected)
-                    m_channels->setCurrentItem(item);
-            }
-            m_channels->expandAll();
-            if (!m_channels->currentItem())
-                m_channels->setCurrentItem(all);
+            m_channels->setChannels(known, *channels);
         });
     });
 }
@@ -520,25 +388,15 @@ void MainWindow::goToPage(int page)
 void MainWindow::runSearch(int page, bool newQuery)
 {
     SearchRequest r;
-    const int mode = m_mode->currentData().toInt();
-    r.kind = mode == DateMode ? SearchRequest::Kind::Date
-           : mode == FullTextMode ? SearchRequest::Kind::FullText
-                                  : SearchRequest::Kind::Substring;
-    r.text = mode == DateMode ? QString() : m_term->text().trimmed();
-    if (mode == DateMode || m_withinDates->isChecked()) {
-        r.startDate = m_from->date();
-        r.endDate = m_to->date();
-    }
-    if (QTreeWidgetItem *item = m_channels->currentItem())
-        r.channelId = item->data(0, Qt::UserRole).toString().toULongLong();
+    m_searchBar->fill(r);
+    r.channelId = m_channels->currentChannel();
     r.page = page;
-    r.pageSize = m_pageSize->currentData().toInt();
-    r.sort = SearchRequest::Sort(m_sort->currentData().toInt());
+    r.pageSize = m_pager->pageSize();
     // The window shows local times: its dates and the timeline's days are the user's calendar days.
     r.zone = m_zone.isEmpty() ? QTimeZone::systemTimeZoneId() : m_zone;
     if (r.text.isEmpty() && r.kind != SearchRequest::Kind::Date) {
         m_resultLabel->setText(tr("Type something to search for, or choose \"Date range\"."));
-        m_term->setFocus();
+        m_searchBar->termEdit()->setFocus();
         return;
     }
     Expected<SearchRequest> valid = SearchService::validate(r);
@@ -596,13 +454,24 @@ void MainWindow::updatePager()
     const SearchPage &p = m_model->page();
     const int pages = p.totalPages();
     const int page = pages == 0 ? 0 : m_request.page;
-    m_pageLabel->setText(pages == 0 ? tr("No pages") : tr("Page %1 of %2").arg(number(page), number(pages)));
-    m_first->setEnabled(page > 1);
-    m_previous->setEnabled(page > 1);
+    m_pager->setPage(page, pages);
     m_previousAction->setEnabled(page > 1);
-    m_next->setEnabled(page < pages);
     m_nextAction->setEnabled(page < pages);
-    m_last->setEnabled(page < pages);
+}
+
+void MainWindow::setDateRange(const QDate &from, const QDate &to)
+{
+    m_searchBar->setDateRange(from, to);
+}
+
+QLineEdit *MainWindow::termEdit() const
+{
+    return m_searchBar->termEdit();
+}
+
+QComboBox *MainWindow::modeBox() const
+{
+    return m_searchBar->modeBox();
 }
 
 QString MainWindow::statusText() const
@@ -612,7 +481,7 @@ QString MainWindow::statusText() const
 
 QString MainWindow::pageText() const
 {
-    return m_pageLabel->text();
+    return m_pager->text();
 }
 
 void MainWindow::showSelected()
@@ -880,21 +749,9 @@ void MainWindow::buildWatching()
     connect(m_watchPanel, &WatchPanel::archiveChanged, m_archive, &Archive::changed);
 
     // Right-click a channel or a server: watch it.
-    m_channels->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_channels, &QTreeWidget::customContextMenuRequested, this, [this, dock](const QPoint &at) {
-        QTreeWidgetItem *item = m_channels->itemAt(at);
-        if (!item)
-            return;
-        const Snowflake channel = item->data(0, Qt::UserRole).toString().toULongLong();
-        const Snowflake guild = item->data(0, Qt::UserRole + 1).toString().toULongLong();
-        if (channel == 0 && guild == 0)
-            return;
-        QMenu menu(this);
-        menu.addAction(guild ? tr("Watch This Server (Every Hour)") : tr("Watch This Channel (Every Hour)"), this, [=, this] {
-            m_watchPanel->addWatch(guild ? guild : channel, guild != 0, Watch::defaultIntervalSeconds, false);
-            dock->show();
-        });
-        menu.exec(m_channels->viewport()->mapToGlobal(at));
+    connect(m_channels, &ChannelTree::watchRequested, this, [this, dock](Snowflake id, bool isGuild) {
+        m_watchPanel->addWatch(id, isGuild, Watch::defaultIntervalSeconds, false);
+        dock->show();
     });
 
     // Failures are told (not every run): in the tray while the window is closed, else in the status bar.

@@ -31,6 +31,10 @@ class QSplitter;
 
 namespace fdd {
 
+class ChannelTree;
+class Pager;
+class SearchBar;
+
 class Archive;
 class RestServerPool;
 class ConversationView;
@@ -60,8 +64,8 @@ public:
     ConversationView *conversation() const { return m_conversation; }
     TimelineChart *timeline() const { return m_timeline; }
     WatchPanel *watchPanel() const { return m_watchPanel; }
-    QLineEdit *termEdit() const { return m_term; }
-    QComboBox *modeBox() const { return m_mode; }
+    QLineEdit *termEdit() const;
+    QComboBox *modeBox() const;
     QString statusText() const;
     QString pageText() const;
     // With salvage, files that end part-way are imported up to their last whole message.
@@ -72,6 +76,7 @@ public:
     void goToPage(int page);
     // Narrows searches to the dates; invalid dates remove the narrowing.
     void setDateRange(const QDate &from, const QDate &to);
+    SearchBar *searchBar() const { return m_searchBar; }
     // The port the in-app REST API listens on, 0 when it is off.
     quint16 apiPort() const { return m_apiPort; }
 
@@ -95,7 +100,6 @@ protected:
 private:
     void buildActions();
     void buildLayout();
-    void modeChanged();
     void runSearch(int page, bool newQuery);
     void showSelected();
     void loadConversation(Snowflake messageId, int before, int after);
@@ -127,26 +131,15 @@ private:
     ResultsModel *m_model;
     ImportTask *m_import = nullptr;
 
-    QComboBox *m_mode;
-    QLineEdit *m_term;
-    QComboBox *m_sort;
-    QCheckBox *m_withinDates;
-    QDateEdit *m_from;
-    QDateEdit *m_to;
-    QPushButton *m_searchButton;
-    QTreeWidget *m_channels;
+    SearchBar *m_searchBar;
+    ChannelTree *m_channels;
     QStackedWidget *m_stack;
     QTableView *m_table;
     TimelineChart *m_timeline;
     ConversationView *m_conversation;
     QSplitter *m_splitter;
     QSplitter *m_resultsSplitter;
-    QToolButton *m_first;
-    QToolButton *m_previous;
-    QLabel *m_pageLabel;
-    QToolButton *m_next;
-    QToolButton *m_last;
-    QComboBox *m_pageSize;
+    Pager *m_pager;
     QLabel *m_storeLabel;
     QLabel *m_resultLabel;
     QProgressBar *m_importProgress;
