@@ -224,83 +224,32 @@ public:
         return {};
     }
 
+    // Messages go to the staging table in chunks, each then moved into the
+    // archive by an INSERT that PostgreSQL runs while the next chunk is read
+    // and formatted here: the reading overlaps the server's work.
     Expected<void> addMessages(const QList<Message> &messages) override
     {
-        if (messages.isEmpty())
-            return {};
-        if (!m_copying) {
-            Expected<void> begun = beginCopy();
-            if (!begun)
-                return begun;
-        }
-        m_buffer.clear();
         for (const Message &m : messages) {
             PostgresStore::appendCopyRow(m_buffer, m);
+            ++m_buffered;
             m_lastMessageId = std::max(m_lastMessageId, m.id);
-            m_months.insert(m.timestampMs >= 0 ? m.timestampMs / 86400000 : (m.timestampMs + 1) / 86400000 - 1);
+            const qint64 day = m.timestampMs >= 0 ? m.timestampMs / 86400000 : (m.timestampMs + 1) / 86400000 - 1;
+            const QDate d = QDate(1970, 1, 1).addDays(day);
+            m_months.insert(QDate(d.year(), d.month(), 1));
         }
-        if (PQputCopyData(m_conn, m_buffer.data(), int(m_buffer.size())) != 1)
-            return m_store->failure(m_db, QStringLiteral("send messages"), QString::fromUtf8(PQerrorMessage(m_conn)));
+        if (m_buffer.size() >= ChunkBytes)
+            return sendChunk();
         return {};
     }
 
     Expected<IngestResult> commit() override
     {
-        qint64 staged = 0;
-        if (m_copying) {
-            m_copying = false;
-            if (PQputCopyEnd(m_conn, nullptr) != 1)
-                return m_store->failure(m_db, QStringLiteral("finish sending messages"), QString::fromUtf8(PQerrorMessage(m_conn)));
-            PGresult *res;
-            QString error;
-            while ((res = PQgetResult(m_conn))) {
-                if (PQresultStatus(res) == PGRES_COMMAND_OK)
-                    staged = QByteArray(PQcmdTuples(res)).toLongLong();
-                else
-                    error = QString::fromUtf8(PQresultErrorMessage(res)).trimmed();
-                PQclear(res);
-            }
-            if (!error.isEmpty())
-                return m_store->failure(m_db, QStringLiteral("copy messages"), error);
-        }
-
+        if (Expected<void> sent = sendChunk(); !sent)
+            return sent.error();
+        if (Expected<void> done = finishInsert(); !done)
+            return done.error();
+        IngestResult result = m_result;
         QSqlQuery q(m_db);
-        // Partitions for every month of the file, before the rows arrive.
-        QSet<QDate> months;
-        for (const qint64 day : std::as_const(m_months)) {
-            const QDate d = QDate(1970, 1, 1).addDays(day);
-            months.insert(QDate(d.year(), d.month(), 1));
-        }
-        if (!q.prepare(QStringLiteral("SELECT fdd_ensure_month_partition(?)")))
-            return m_store->failure(m_db, QStringLiteral("prepare partitions"), q.lastError().text());
-        for (const QDate &month : std::as_const(months)) {
-            q.addBindValue(month);
-            if (!q.exec())
-                return m_store->failure(m_db, QStringLiteral("create a monthly partition"), q.lastError().text());
-        }
-
-        IngestResult result;
-        if (staged > 0) {
-            if (!q.exec(QStringLiteral("INSERT INTO discord_chats (%1) SELECT %1 FROM fdd_staging ON CONFLICT DO NOTHING")
-                            .arg(PostgresStore::copyColumns())))
-                return m_store->failure(m_db, QStringLiteral("store messages"), q.lastError().text());
-            result.inserted = q.numRowsAffected();
-            // A message archived before schema 3 gains what it lacked; any
-            // other one already there is left as it is. (Not in the INSERT's
-            // ON CONFLICT: a file holding a message twice would make it
-            // update a row it inserted itself, which PostgreSQL refuses.)
-            if (result.inserted < staged
-                && !q.exec(QStringLiteral(
-                    "UPDATE discord_chats AS d SET message_type = s.message_type, is_pinned = s.is_pinned,"
-                    " author_nickname = s.author_nickname, detail = s.detail, tags = s.tags,"
-                    " attachment_count = s.attachment_count, embed_count = s.embed_count, reaction_count = s.reaction_count"
-                    " FROM fdd_staging AS s"
-                    " WHERE d.message_id = s.message_id AND d.message_date = s.message_date"
-                    " AND d.detail IS NULL AND s.detail IS NOT NULL")))
-                return m_store->failure(m_db, QStringLiteral("complete older messages"), q.lastError().text());
-            result.skipped = staged - result.inserted;
-        }
-
         if (m_haveChannel) {
             q.prepare(QStringLiteral("INSERT INTO guilds (guild_id, name) VALUES (?, ?)"
                                      " ON CONFLICT (guild_id) DO UPDATE SET name = EXCLUDED.name"));
@@ -327,18 +276,106 @@ public:
     }
 
 private:
-    Expected<void> beginCopy()
+    static constexpr std::size_t ChunkBytes = 8u << 20;
+
+    QString libpqError(PGresult *res) const
     {
+        const QString e = QString::fromUtf8(res ? PQresultErrorMessage(res) : PQerrorMessage(m_conn)).trimmed();
+        return e.isEmpty() ? QString::fromUtf8(PQerrorMessage(m_conn)).trimmed() : e;
+    }
+
+    // The buffered rows into the (empty) staging table, and the INSERT that
+    // moves them on sent without waiting for it.
+    Expected<void> sendChunk()
+    {
+        if (m_buffered == 0)
+            return {};
+        if (Expected<void> done = finishInsert(); !done)
+            return done;
         m_conn = nativeHandle(m_db);
         if (!m_conn)
             return Error::internal(QStringLiteral("The PostgreSQL driver does not expose its connection for COPY."));
+        // Partitions for every month of the chunk, before its rows arrive.
+        // (The query is gone before the INSERT is sent: Qt's driver reads
+        // and drops whatever results are pending when a query ends.)
+        {
+            QSqlQuery q(m_db);
+            if (!q.prepare(QStringLiteral("SELECT fdd_ensure_month_partition(?)")))
+                return m_store->failure(m_db, QStringLiteral("prepare partitions"), q.lastError().text());
+            for (const QDate &month : std::as_const(m_months)) {
+                if (m_partitions.contains(month))
+                    continue;
+                q.addBindValue(month);
+                if (!q.exec())
+                    return m_store->failure(m_db, QStringLiteral("create a monthly partition"), q.lastError().text());
+                m_partitions.insert(month);
+            }
+        }
         PGresult *res = PQexec(m_conn, QStringLiteral("COPY fdd_staging (%1) FROM STDIN").arg(PostgresStore::copyColumns()).toUtf8().constData());
-        const bool ok = PQresultStatus(res) == PGRES_COPY_IN;
-        const QString error = QString::fromUtf8(PQresultErrorMessage(res)).trimmed();
+        const bool copying = PQresultStatus(res) == PGRES_COPY_IN;
+        QString error = copying ? QString() : libpqError(res);
         PQclear(res);
-        if (!ok)
+        if (!copying)
             return m_store->failure(m_db, QStringLiteral("start copying messages"), error);
         m_copying = true;
+        if (PQputCopyData(m_conn, m_buffer.data(), int(m_buffer.size())) != 1 || PQputCopyEnd(m_conn, nullptr) != 1)
+            return m_store->failure(m_db, QStringLiteral("send messages"), libpqError(nullptr));
+        m_copying = false;
+        while ((res = PQgetResult(m_conn))) {
+            if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                error = libpqError(res);
+            PQclear(res);
+        }
+        if (!error.isEmpty())
+            return m_store->failure(m_db, QStringLiteral("copy messages"), error);
+        m_buffer.clear();
+        m_staged = m_buffered;
+        m_buffered = 0;
+        const QByteArray insert = QStringLiteral("INSERT INTO discord_chats (%1) SELECT %1 FROM fdd_staging ON CONFLICT DO NOTHING")
+                                      .arg(PostgresStore::copyColumns()).toUtf8();
+        if (PQsendQuery(m_conn, insert.constData()) != 1)
+            return m_store->failure(m_db, QStringLiteral("store messages"), libpqError(nullptr));
+        m_inserting = true;
+        return {};
+    }
+
+    // Waits for the INSERT in flight, completes the older rows of its chunk
+    // and empties the staging table.
+    Expected<void> finishInsert()
+    {
+        if (!m_inserting)
+            return {};
+        m_inserting = false;
+        QString error;
+        qint64 inserted = 0;
+        while (PGresult *res = PQgetResult(m_conn)) {
+            if (PQresultStatus(res) == PGRES_COMMAND_OK)
+                inserted = QByteArray(PQcmdTuples(res)).toLongLong();
+            else
+                error = libpqError(res);
+            PQclear(res);
+        }
+        if (!error.isEmpty())
+            return m_store->failure(m_db, QStringLiteral("store messages"), error);
+        m_result.inserted += inserted;
+        m_result.skipped += m_staged - inserted;
+        QSqlQuery q(m_db);
+        // A message archived before schema 3 gains what it lacked; any
+        // other one already there is left as it is. (Not in the INSERT's
+        // ON CONFLICT: a file holding a message twice would make it
+        // update a row it inserted itself, which PostgreSQL refuses.)
+        if (inserted < m_staged
+            && !q.exec(QStringLiteral(
+                "UPDATE discord_chats AS d SET message_type = s.message_type, is_pinned = s.is_pinned,"
+                " author_nickname = s.author_nickname, detail = s.detail, tags = s.tags,"
+                " attachment_count = s.attachment_count, embed_count = s.embed_count, reaction_count = s.reaction_count"
+                " FROM fdd_staging AS s"
+                " WHERE d.message_id = s.message_id AND d.message_date = s.message_date"
+                " AND d.detail IS NULL AND s.detail IS NOT NULL")))
+            return m_store->failure(m_db, QStringLiteral("complete older messages"), q.lastError().text());
+        if (!q.exec(QStringLiteral("TRUNCATE fdd_staging")))
+            return m_store->failure(m_db, QStringLiteral("empty the staging table"), q.lastError().text());
+        m_staged = 0;
         return {};
     }
 
@@ -346,10 +383,19 @@ private:
     {
         if (m_copying) {
             PQputCopyEnd(m_conn, "import abandoned");
-            while (PGresult *res = PQgetResult(m_conn))
-                PQclear(res);
             m_copying = false;
         }
+        if (m_inserting) { // stop the INSERT in flight rather than wait for it
+            if (PGcancel *cancel = PQgetCancel(m_conn)) {
+                char why[256];
+                PQcancel(cancel, why, int(sizeof why));
+                PQfreeCancel(cancel);
+            }
+            m_inserting = false;
+        }
+        if (m_conn)
+            while (PGresult *res = PQgetResult(m_conn))
+                PQclear(res);
         m_db.rollback();
         m_open = false;
     }
@@ -363,8 +409,13 @@ private:
     Guild m_guild;
     Channel m_channel;
     Snowflake m_lastMessageId = 0;
-    QSet<qint64> m_months; // days since the epoch of each distinct message day
-    std::string m_buffer;
+    QSet<QDate> m_months;     // the first day of each month of the file so far
+    QSet<QDate> m_partitions; // the months whose partition is known to exist
+    std::string m_buffer;     // COPY text of the rows not yet staged
+    qint64 m_buffered = 0;    // rows in m_buffer
+    qint64 m_staged = 0;      // rows of the chunk the INSERT in flight moves
+    bool m_inserting = false; // an INSERT was sent and its answer not read
+    IngestResult m_result;
 };
 
 // ---------------------------------------------------------------------------

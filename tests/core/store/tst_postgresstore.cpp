@@ -98,6 +98,26 @@ private slots:
                  0);
     }
 
+    // A file larger than a chunk (8 MB of rows) goes in several, each
+    // INSERT overlapping the reading of the next: every message once, and a
+    // second import of it skips them all.
+    void importsInChunks()
+    {
+        QTemporaryDir dir;
+        constexpr Snowflake channel = 2727272727272727271ull;
+        const QString path = test::writeExport(dir.path(), QStringLiteral("chunks"), channel, 60000,
+                                               QDateTime(QDate(2023, 6, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
+        QVERIFY(!path.isEmpty());
+        const FileImport first = Importer(*m_store).importFile(path);
+        QVERIFY2(!first.error, first.error ? qPrintable(first.error->message) : "");
+        QCOMPARE(first.inserted, 60000);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE channel_id = %1").arg(channel)), 60000);
+        const FileImport again = Importer(*m_store).importFile(path);
+        QCOMPARE(again.inserted, 0);
+        QCOMPARE(again.skipped, 60000);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE channel_id = %1").arg(channel)), 60000);
+    }
+
     void generatedTsvector()
     {
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE content_tsvector @@ to_tsquery('english', 'run')")), 1);
