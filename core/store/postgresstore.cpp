@@ -25,6 +25,24 @@ namespace fdd {
 
 namespace {
 
+// Monthly partitions are made on demand by the importer, then `after` runs
+// on the new one. The advisory lock serialises concurrent imports creating
+// the same one.
+QString partitionFunction(const QString &after)
+{
+    return QStringLiteral("CREATE OR REPLACE FUNCTION fdd_ensure_month_partition(day date) RETURNS void LANGUAGE plpgsql AS $fn$\n"
+                          "DECLARE\n"
+                          "  first date := date_trunc('month', day)::date;\n"
+                          "  part text := 'discord_chats_p' || to_char(first, 'YYYYMM');\n"
+                          "BEGIN\n"
+                          "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
+                          "  PERFORM pg_advisory_xact_lock(hashtext('fdd_ensure_month_partition'));\n"
+                          "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
+                          "  EXECUTE format('CREATE TABLE %I PARTITION OF discord_chats FOR VALUES FROM (%L) TO (%L)',\n"
+                          "                 part, first, (first + interval '1 month')::date);\n")
+         + after + QStringLiteral("END\n$fn$");
+}
+
 // Each migration is applied once, in order, in one transaction; the number of
 // the last one applied is kept in schema_version.
 const QList<QStringList> &migrations()
@@ -68,21 +86,7 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX discord_chats_trgm_idx ON discord_chats USING gin (content gin_trgm_ops)"),
             QStringLiteral("CREATE INDEX discord_chats_date_idx ON discord_chats (message_date)"),
             QStringLiteral("CREATE INDEX discord_chats_channel_ts_idx ON discord_chats (channel_id, \"timestamp\", message_id)"),
-            // Monthly partitions are made on demand by the importer. The
-            // advisory lock serialises concurrent imports creating the same one.
-            QStringLiteral(
-                "CREATE FUNCTION fdd_ensure_month_partition(day date) RETURNS void LANGUAGE plpgsql AS $fn$\n"
-                "DECLARE\n"
-                "  first date := date_trunc('month', day)::date;\n"
-                "  part text := 'discord_chats_p' || to_char(first, 'YYYYMM');\n"
-                "BEGIN\n"
-                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
-                "  PERFORM pg_advisory_xact_lock(hashtext('fdd_ensure_month_partition'));\n"
-                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
-                "  EXECUTE format('CREATE TABLE %I PARTITION OF discord_chats FOR VALUES FROM (%L) TO (%L)',\n"
-                "                 part, first, (first + interval '1 month')::date);\n"
-                "END\n"
-                "$fn$"),
+            partitionFunction({}),
         },
         // 2: the watch list
         {sql::createWatchesTable(QStringLiteral("bigint"))},
@@ -104,20 +108,7 @@ const QList<QStringList> &migrations()
             // No search reads inside `detail`: its statistics would only make
             // every ANALYZE detoast it (a third of the post-import ANALYZE).
             QStringLiteral("ALTER TABLE discord_chats ALTER COLUMN detail SET STATISTICS 0"),
-            QStringLiteral(
-                "CREATE OR REPLACE FUNCTION fdd_ensure_month_partition(day date) RETURNS void LANGUAGE plpgsql AS $fn$\n"
-                "DECLARE\n"
-                "  first date := date_trunc('month', day)::date;\n"
-                "  part text := 'discord_chats_p' || to_char(first, 'YYYYMM');\n"
-                "BEGIN\n"
-                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
-                "  PERFORM pg_advisory_xact_lock(hashtext('fdd_ensure_month_partition'));\n"
-                "  IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;\n"
-                "  EXECUTE format('CREATE TABLE %I PARTITION OF discord_chats FOR VALUES FROM (%L) TO (%L)',\n"
-                "                 part, first, (first + interval '1 month')::date);\n"
-                "  EXECUTE format('ALTER TABLE %I ALTER COLUMN detail SET STATISTICS 0', part);\n"
-                "END\n"
-                "$fn$"),
+            partitionFunction(QStringLiteral("  EXECUTE format('ALTER TABLE %I ALTER COLUMN detail SET STATISTICS 0', part);\n")),
         },
     };
     return all;

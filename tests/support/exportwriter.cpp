@@ -1,5 +1,7 @@
 #include "exportwriter.h"
 
+#include "dce/dcereader.h"
+
 #include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
@@ -31,6 +33,16 @@ QString writeExport(const QString &dir, const QString &name, Snowflake channel, 
         return {};
     f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
     return path;
+}
+
+QList<Message> readExport(const QString &path)
+{
+    QList<Message> out;
+    const Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
+        out += batch;
+        return {};
+    });
+    return r ? out : QList<Message>{};
 }
 
 } // namespace fdd::test

@@ -6,6 +6,7 @@
 #include "exportdialog.h"
 #include "archive.h"
 #include "mainwindow.h"
+#include "darkpalette.h"
 #include "testdatabase.h"
 #include "resultsmodel.h"
 #include "watchpanel.h"
@@ -104,19 +105,7 @@ int main(int argc, char *argv[])
         if (!save(&window, out + QStringLiteral("/conversation.png")))
             return 1;
         const QPalette light = QApplication::palette();
-        QPalette dark;
-        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
-        dark.setColor(QPalette::WindowText, QColor(0xdb, 0xde, 0xe1));
-        dark.setColor(QPalette::Base, QColor(0x31, 0x33, 0x38));
-        dark.setColor(QPalette::AlternateBase, QColor(0x2b, 0x2d, 0x31));
-        dark.setColor(QPalette::Text, QColor(0xdb, 0xde, 0xe1));
-        dark.setColor(QPalette::Button, QColor(0x3a, 0x3c, 0x42));
-        dark.setColor(QPalette::ButtonText, QColor(0xdb, 0xde, 0xe1));
-        dark.setColor(QPalette::PlaceholderText, QColor(0x94, 0x9b, 0xa4));
-        dark.setColor(QPalette::Highlight, QColor(0x58, 0x65, 0xf2));
-        dark.setColor(QPalette::HighlightedText, Qt::white);
-        dark.setColor(QPalette::Link, QColor(0x00, 0xa8, 0xfc));
-        QApplication::setPalette(dark);
+        QApplication::setPalette(test::darkPalette());
         conversation.clear();
         window.resultsView()->clearSelection();
         window.resultsView()->setCurrentIndex(QModelIndex());

@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "resultsmodel.h"
 #include "secrets/keychain.h"
+#include "darkpalette.h"
 #include "testdatabase.h"
 #include "timelinechart.h"
 #include "watchpanel.h"
@@ -535,15 +536,7 @@ private slots:
     // of its own is left (white cards, black text would vanish or glare).
     void conversationFollowsADarkPalette()
     {
-        QPalette dark;
-        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
-        dark.setColor(QPalette::Base, QColor(0x31, 0x33, 0x38));
-        dark.setColor(QPalette::Text, QColor(0xdb, 0xde, 0xe1));
-        dark.setColor(QPalette::WindowText, QColor(0xdb, 0xde, 0xe1));
-        dark.setColor(QPalette::PlaceholderText, QColor(0x94, 0x9b, 0xa4));
-        dark.setColor(QPalette::Highlight, QColor(0x58, 0x65, 0xf2));
-        dark.setColor(QPalette::HighlightedText, QColor(0xff, 0xff, 0xff)); // on the highlight only (the BOT tag)
-        dark.setColor(QPalette::Link, QColor(0x00, 0xa8, 0xfc));
+        const QPalette dark = test::darkPalette();
         ConversationView *view = m_window->conversation();
         const QPalette before = view->palette();
         view->setPalette(dark);

@@ -25,6 +25,7 @@ using namespace fdd;
 using fdd::test::fixture;
 using Kind = SearchRequest::Kind;
 
+using fdd::test::readExport;
 using fdd::test::writeExport;
 
 namespace {
@@ -39,16 +40,6 @@ QList<Snowflake> ids(const QList<Message> &messages)
     return out;
 }
 
-// The messages of an export as the reader gives them: what a store must give back.
-QList<Message> readExport(const QString &path)
-{
-    QList<Message> out;
-    const Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
-        out += batch;
-        return {};
-    });
-    return r ? out : QList<Message>{};
-}
 
 // A message as an archive of before schema 3 kept it: the original columns only.
 Message columnsOnly(const Message &m)

@@ -6,6 +6,7 @@
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
 #include "elasticprocess.h"
+#include "exportwriter.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -18,18 +19,10 @@
 
 using namespace fdd;
 using fdd::test::fixture;
+using fdd::test::readExport;
 
 namespace {
 
-QList<Message> readExport(const QString &path)
-{
-    QList<Message> out;
-    const Expected<ReadSummary> r = DceReader::read(path, [&](const ExportHeader &, const QList<Message> &batch) -> Expected<void> {
-        out += batch;
-        return {};
-    });
-    return r ? out : QList<Message>{};
-}
 
 QString isoDate(qint64 ms)
 {
