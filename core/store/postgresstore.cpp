@@ -675,14 +675,22 @@ Expected<MessageContext> PostgresStore::context(Snowflake messageId, int before,
     const auto neighbours = [&](bool older, int limit, QList<Message> &out) -> Expected<void> {
         if (limit <= 0)
             return {};
-        q.prepare(QStringLiteral("WITH m AS (SELECT \"timestamp\" AS ts, message_id AS id, channel_id AS ch"
-                                 " FROM discord_chats WHERE message_id = ?)"
-                                 " SELECT %1 FROM discord_chats, m WHERE channel_id = m.ch AND \"timestamp\" %2 m.ts"
-                                 " AND (\"timestamp\", message_id) %3 (m.ts, m.id)"
+        // The message's own values written in (not read back in a CTE): the
+        // planner then prunes the partitions by message_date and reads the
+        // (channel_id, timestamp, message_id) index in order, stopping at
+        // the limit, instead of sorting every earlier message of the channel.
+        q.prepare(QStringLiteral("SELECT %1 FROM discord_chats WHERE channel_id = ? AND message_date %2 CAST(? AS date)"
+                                 " AND \"timestamp\" %2 CAST(? AS timestamptz)"
+                                 " AND (\"timestamp\", message_id) %3 (CAST(? AS timestamptz), CAST(? AS bigint))"
                                  " ORDER BY \"timestamp\" %4, message_id %4 LIMIT ?")
                       .arg(QLatin1String(selectColumns), older ? QStringLiteral("<=") : QStringLiteral(">="),
                            older ? QStringLiteral("<") : QStringLiteral(">"),
                            older ? QStringLiteral("DESC") : QStringLiteral("ASC")));
+        const QDateTime at = QDateTime::fromMSecsSinceEpoch(ctx.message.timestampMs, Qt::UTC);
+        q.addBindValue(qint64(ctx.message.channelId));
+        q.addBindValue(ctx.message.date());
+        q.addBindValue(at);
+        q.addBindValue(at);
         q.addBindValue(qint64(ctx.message.id));
         q.addBindValue(limit);
         Expected<QList<Message>> found = sql::neighbours(q, older, failureFor(*db));
