@@ -168,7 +168,10 @@ public:
                 " attachment_count = ?, embed_count = ?, reaction_count = ?"
                 " WHERE message_id = ? AND detail IS NULL"))
             || !m_tag.prepare(QStringLiteral("INSERT OR IGNORE INTO message_tags (tag, message_id) VALUES (?, ?)")))
-            return m_store->failure(QStringLiteral("prepare the import"), m_insert.lastError().text());
+            // The driver's words of whichever statement failed.
+            return m_store->failure(QStringLiteral("prepare the import"),
+                                    (m_insert.lastError().isValid() ? m_insert : m_complete.lastError().isValid() ? m_complete : m_tag)
+                                        .lastError().text());
         return {};
     }
 
