@@ -23,7 +23,7 @@ fdd_log() { printf '==> %s\n' "$*" >&2; }
 fdd_install_packages() {
     local missing=() p
     for p in "${FDD_PACKAGES[@]}" "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == *"install ok installed"* ]] || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     fdd_log "installing ${missing[*]}"
@@ -46,7 +46,9 @@ fdd_free_port() {
     local port
     for _ in $(seq 1 200); do
         port=$(( 20000 + RANDOM % 40000 ))
-        if ! ss -Htln "sport = :$port" | grep -q .; then
+        # Read whole, then tested: a `| grep -q` could cut ss off and, with
+        # the `!`, call a port in use free.
+        if [ -z "$(ss -Htln "sport = :$port")" ]; then
             echo "$port"
             return 0
         fi
