@@ -30,6 +30,7 @@ const char *const common[] = {
 };
 constexpr int commonCount = int(sizeof common / sizeof *common);
 constexpr int vocabulary = 20000;
+constexpr qsizetype maxContent = 4000; // Discord's limit on a message's text, in characters
 
 const char *const onsets[] = {"b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "st", "tr", "pl"};
 const char *const vowels[] = {"a", "e", "i", "o", "u", "ai", "ou"};
@@ -112,15 +113,19 @@ QStringList ExportGenerator::write(const QString &folder) const
             ms += std::uniform_int_distribution<qint64>(1, 2 * stepMs)(rng);
             const quint64 id = (quint64(ms - discordEpoch) << 22) | quint64(c & 0x3ff) << 12 | quint64(i & 0xfff);
             const int author = int(std::min<double>(m_options.authors - 1, std::floor(std::pow(unit(rng), 2.0) * m_options.authors)));
-            // Mostly short chat lines; one in 10,000 is a 20,000-word paste.
+            // Mostly short chat lines, some paragraphs, and one in 1,000 as
+            // long as Discord lets a message be: 4,000 characters (with
+            // Nitro; 2,000 without). No export holds a longer one.
             const double shape = unit(rng);
-            const int wordCount = shape < 0.0001 ? 20000 : shape < 0.05 ? 40 + int(unit(rng) * 160) : 1 + int(unit(rng) * 25);
+            const int wordCount = shape < 0.001 ? 1000 : shape < 0.05 ? 40 + int(unit(rng) * 160) : 1 + int(unit(rng) * 25);
             QByteArray content;
             for (int w = 0; w < wordCount; ++w) {
                 if (w)
                     content += (unit(rng) < 0.04 ? ", " : " ");
                 content += pickWord();
             }
+            if (content.size() > maxContent - 1)
+                content.truncate(content.lastIndexOf(' ', maxContent - 1));
             if (unit(rng) < 0.1)
                 content += unit(rng) < 0.5 ? "!" : "?";
 
