@@ -172,6 +172,26 @@ int latency(const QStringList &args)
         };
     };
     measure(QStringLiteral("substring"), termRequest(SearchRequest::Kind::Substring), int(terms.size()));
+    // Deeper pages of the same terms (target: within 2x of page 1). Page 50
+    // where a term has that many, and its last page.
+    std::vector<int> lastPages;
+    for (const QString &term : std::as_const(terms)) {
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Substring;
+        r.text = term;
+        Expected<SearchPage> first = service.search(r); // untimed: how many pages there are
+        lastPages.push_back(first ? std::max(1, int((first->totalCount + 9) / 10)) : 1);
+    }
+    measure(QStringLiteral("page 50"), [&](int i) {
+        SearchRequest r = termRequest(SearchRequest::Kind::Substring)(i);
+        r.page = std::min(50, lastPages[size_t(i)]);
+        return r;
+    }, int(terms.size()));
+    measure(QStringLiteral("last page"), [&](int i) {
+        SearchRequest r = termRequest(SearchRequest::Kind::Substring)(i);
+        r.page = lastPages[size_t(i)];
+        return r;
+    }, int(terms.size()));
     measure(QStringLiteral("fulltext"), termRequest(SearchRequest::Kind::FullText), int(terms.size()));
     measure(QStringLiteral("date"), [&](int i) {
         SearchRequest r;

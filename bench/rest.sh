@@ -25,7 +25,7 @@ trap cleanup EXIT
 fdd_start_postgres -c shared_buffers=512MB -c max_wal_size=8GB
 fdd_start_redis
 
-EXPORT=$OUT/export-$MESSAGES-1
+EXPORT=$OUT/export-$MESSAGES-1-g2 # as bench/ingest.sh writes it
 if [ ! -f "$EXPORT/.done" ]; then
     rm -rf "$EXPORT"
     "$BIN/bench/fdd-bench" generate --messages "$MESSAGES" --channels 1 --out "$EXPORT" >/dev/null
