@@ -1,5 +1,6 @@
 #include "connectionpool.h"
 
+#include <QHash>
 #include <QSqlError>
 #include <QStringList>
 #include <QThreadStorage>
@@ -22,18 +23,32 @@ std::atomic<quint64> nextPoolId{1};
 struct ThreadConnections
 {
     QStringList names;
+    // Prepared statements by connection name, then by SQL; a connection's go
+    // before it does.
+    QHash<QString, QHash<QString, QSqlQuery>> statements;
     ~ThreadConnections()
     {
+        statements.clear();
         for (const QString &name : std::as_const(names))
             QSqlDatabase::removeDatabase(name);
     }
 };
+
+// Past this many distinct statements on one connection (searches combine
+// filters, each combination is one SQL text) the oldest are dropped.
+constexpr qsizetype maxStatements = 64;
 
 QThreadStorage<ThreadConnections> threadConnections;
 
 QStringList &threadNames()
 {
     return threadConnections.localData().names;
+}
+
+void removeConnection(const QString &name)
+{
+    threadConnections.localData().statements.remove(name);
+    QSqlDatabase::removeDatabase(name);
 }
 
 } // namespace
@@ -68,6 +83,7 @@ Expected<QSqlDatabase> ConnectionPool::database()
         db = QSqlDatabase::database(name, /*open=*/false);
         if (db.isOpen())
             return db;
+        threadConnections.localData().statements.remove(name); // prepared on the connection that closed
     } else {
         db = QSqlDatabase::addDatabase(m_driver, name);
         threadNames().append(name);
@@ -94,14 +110,35 @@ void ConnectionPool::discard()
 {
     const QString name = connectionName();
     if (threadNames().removeOne(name))
-        QSqlDatabase::removeDatabase(name);
+        removeConnection(name);
 }
 
 void ConnectionPool::closeThreadConnections()
 {
     const QStringList names = std::exchange(threadNames(), {});
     for (const QString &name : names)
-        QSqlDatabase::removeDatabase(name);
+        removeConnection(name);
+}
+
+QSqlQuery &ConnectionPool::statement(const QSqlDatabase &db, const QString &sql, bool *prepared)
+{
+    QHash<QString, QSqlQuery> &mine = threadConnections.localData().statements[db.connectionName()];
+    auto it = mine.find(sql);
+    if (it != mine.end()) {
+        *prepared = true;
+        return *it;
+    }
+    if (mine.size() >= maxStatements)
+        mine.clear();
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    *prepared = q.prepare(sql);
+    return *mine.insert(sql, std::move(q));
+}
+
+void ConnectionPool::forgetStatement(const QSqlDatabase &db, const QString &sql)
+{
+    threadConnections.localData().statements[db.connectionName()].remove(sql);
 }
 
 } // namespace fdd

@@ -1,5 +1,7 @@
 #include "sqlcommon.h"
 
+#include "connectionpool.h"
+
 #include <QSqlError>
 
 #include <algorithm>
@@ -80,9 +82,30 @@ void addFilters(Where &where, const SearchRequest &r, const std::function<QVaria
         where.add(QStringLiteral("author_id = ?"), qint64(r.authorId));
 }
 
-Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
-                            const OrderBy &order, const Where &where, const SearchRequest &request,
-                            const Failure &fail)
+namespace {
+
+// Runs a cached statement with `binds`; on failure forgets it and says why.
+bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, QSqlQuery **out, QString *why)
+{
+    bool prepared = false;
+    QSqlQuery &q = ConnectionPool::statement(db, sql, &prepared);
+    if (prepared) {
+        for (int i = 0; i < binds.size(); ++i)
+            q.bindValue(i, binds.at(i));
+        if (q.exec()) {
+            *out = &q;
+            return true;
+        }
+    }
+    *why = q.lastError().text();
+    ConnectionPool::forgetStatement(db, sql);
+    return false;
+}
+
+} // namespace
+
+Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, const Where &where,
+                            const SearchRequest &request, const Failure &fail)
 {
     const bool paged = request.kind != SearchRequest::Kind::All;
     SearchPage page;
@@ -91,32 +114,39 @@ Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, c
     if (where.matchesNothing)
         return page;
 
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (paged) {
-        q.prepare(countFrom + where.sql());
-        for (const QVariant &v : where.binds)
-            q.addBindValue(v);
-        if (!q.exec() || !q.next())
-            return fail(QStringLiteral("count matching messages"), q.lastError().text());
-        page.totalCount = q.value(0).toLongLong();
-        if (page.totalCount <= request.offset())
-            return page;
-    }
-    q.prepare(selectFrom + where.sql() + order.sql + (paged ? QStringLiteral(" LIMIT ? OFFSET ?") : QString()));
-    for (const QVariant &v : where.binds + order.binds)
-        q.addBindValue(v);
-    if (paged) {
-        q.addBindValue(request.pageSize);
-        q.addBindValue(request.offset());
-    }
-    if (!q.exec())
-        return fail(QStringLiteral("search messages"), q.lastError().text());
-    while (q.next())
-        page.messages.append(readMessage(q));
+    QSqlQuery *q = nullptr;
+    QString why;
     if (!paged) {
+        const QString sql = QStringLiteral("SELECT %1 FROM (SELECT %2 FROM %3%4) p JOIN %3 c ON %5%6")
+                                .arg(shape.columns, shape.keys.sql, shape.table, where.sql(), shape.join, shape.order);
+        if (!run(db, sql, shape.keys.binds + where.binds, &q, &why))
+            return fail(QStringLiteral("search messages"), why);
+        while (q->next())
+            page.messages.append(readMessage(*q));
+        q->finish();
         page.totalCount = page.messages.size();
         page.pageSize = int(page.messages.size());
+        return page;
+    }
+
+    const QString sql = QStringLiteral("WITH m AS MATERIALIZED (SELECT %1 FROM %2%3)"
+                                       " SELECT %4, (SELECT count(*) FROM m)"
+                                       " FROM (SELECT * FROM m%5 LIMIT ? OFFSET ?) p JOIN %2 c ON %6%5")
+                            .arg(shape.keys.sql, shape.table, where.sql(), shape.columns, shape.order, shape.join);
+    if (!run(db, sql, shape.keys.binds + where.binds + QVariantList{request.pageSize, request.offset()}, &q, &why))
+        return fail(QStringLiteral("search messages"), why);
+    while (q->next()) {
+        page.messages.append(readMessage(*q));
+        page.totalCount = q->value(16).toLongLong();
+    }
+    q->finish();
+    if (page.messages.isEmpty() && request.offset() > 0) {
+        // Past the last page: no row carried the total.
+        const QString count = QStringLiteral("SELECT count(*) FROM %1%2").arg(shape.table, where.sql());
+        if (!run(db, count, where.binds, &q, &why) || !q->next())
+            return fail(QStringLiteral("count matching messages"), why);
+        page.totalCount = q->value(0).toLongLong();
+        q->finish();
     }
     return page;
 }

@@ -61,10 +61,25 @@ struct OrderBy
     QVariantList binds;
 };
 
-// count(*) then one page in `order` (or every row, unpaged, for Kind::All).
-Expected<SearchPage> search(const QSqlDatabase &db, const QString &selectFrom, const QString &countFrom,
-                            const OrderBy &order, const Where &where, const SearchRequest &request,
-                            const Failure &fail);
+// How a store's search is written: its table and columns, the columns a
+// page is ordered by (named t and id, plus d and r where the store has them),
+// the ORDER BY over those names, and how a page's keys find their rows.
+struct SearchShape
+{
+    QString table;   // "discord_chats"
+    QString columns; // as readMessage() reads them, unqualified
+    OrderBy keys;    // "\"timestamp\" AS t, message_id AS id, …" and the values its expressions bind
+    QString order;   // " ORDER BY t DESC, id DESC" (names of `keys` only)
+    QString join;    // "c.message_id = p.id …": the table is `c`, the page's keys `p`
+};
+
+// One page in `shape.order` and the exact total, in one statement that reads
+// the matches once: their keys are gathered (one index scan with its
+// recheck), counted and ordered, and only the page's rows are then read
+// whole. Kind::All: every row, unpaged. Statements are prepared once per
+// connection (ConnectionPool::statement).
+Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, const Where &where,
+                            const SearchRequest &request, const Failure &fail);
 
 // Every row of selectFrom + where + orderBy, one at a time (forward only).
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,

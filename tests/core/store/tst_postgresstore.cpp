@@ -1,6 +1,7 @@
 #include "dce/importer.h"
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
+#include "store/sqlcommon.h"
 #include "exportwriter.h"
 #include "testdatabase.h"
 
@@ -63,7 +64,7 @@ private slots:
     {
         QTest::addColumn<QString>("index");
         QTest::newRow("tsvector GIN") << "discord_chats_tsv_idx";
-        QTest::newRow("trigram GIN") << "discord_chats_trgm_idx";
+        QTest::newRow("trigram GIN on the folded text") << "discord_chats_folded_trgm_idx";
         QTest::newRow("date btree") << "discord_chats_date_idx";
         QTest::newRow("channel, timestamp btree") << "discord_chats_channel_ts_idx";
     }
@@ -230,6 +231,65 @@ private slots:
         r.kind = SearchRequest::Kind::All;
         QVERIFY(service.scan(r, [](const Message &) { return true; }));
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM discord_chats")), rows + 1);
+    }
+
+    // Substring search compares the stored lower(content) with LIKE instead
+    // of content with ILIKE (schema 4): the same matches, whatever the
+    // letters, as PostgreSQL's own ILIKE finds them in the same database.
+    void substringMatchesWhatIlikeMatches_data()
+    {
+        QTest::addColumn<QString>("term");
+        for (const char *term : {"ÉCOLE", "école", "straße", "STRASSE", "İstanbul", "istanbul", "ΣΊΣΥΦΟΣ", "σίσυφος",
+                                 "ǅemal", "ǆemal", "ПРИВЕТ", "привет", "ﬁle", "FILE", "µ", "Μ", "ÅNGSTRÖM", "k", "K", "e\\_%"})
+            QTest::newRow(term) << QString::fromUtf8(term);
+    }
+
+    void substringMatchesWhatIlikeMatches()
+    {
+        QFETCH(QString, term);
+        constexpr Snowflake channel = 4242424242424242499ull;
+        if (scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE channel_id = %1").arg(channel)) == 0) {
+            const QStringList contents{
+                QStringLiteral("Une École à Paris"), QStringLiteral("die Straße und die STRASSE"), QStringLiteral("İSTANBUL, Istanbul"),
+                QStringLiteral("Σίσυφος ΣΊΣΥΦΟΣ σίσυφοσ"), QStringLiteral("ǅemal Ǆemal ǆemal"), QStringLiteral("Привет ПРИВЕТ"),
+                QStringLiteral("a ﬁle, a FILE"), QStringLiteral("µ and Μ and μ"), QStringLiteral("Ångström ÅNGSTRÖM"),
+                QStringLiteral("Kelvin kelvin"), QStringLiteral("e\\_% literally")};
+            QJsonArray messages;
+            for (int i = 0; i < contents.size(); ++i)
+                messages.append(QJsonObject{{QStringLiteral("id"), QString::number(1600000000000000000ull + Snowflake(i))},
+                                            {QStringLiteral("type"), QStringLiteral("Default")},
+                                            {QStringLiteral("timestamp"), QStringLiteral("2023-04-04T04:04:%1+00:00").arg(i, 2, 10, QLatin1Char('0'))},
+                                            {QStringLiteral("content"), contents.at(i)},
+                                            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("43")},
+                                                                                   {QStringLiteral("name"), QStringLiteral("letters")}}}});
+            const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4243")},
+                                                                          {QStringLiteral("name"), QStringLiteral("letters")}}},
+                                   {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
+                                                                            {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
+                                                                            {QStringLiteral("name"), QStringLiteral("letters")}}},
+                                   {QStringLiteral("messages"), messages}};
+            QTemporaryDir tmp;
+            QFile file(tmp.filePath(QStringLiteral("letters.json")));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(QJsonDocument(root).toJson());
+            file.close();
+            const FileImport imported = Importer(*m_store).importFile(file.fileName());
+            QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        }
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Substring;
+        r.text = term;
+        r.channelId = channel;
+        Expected<SearchPage> page = SearchService(m_store).search(r);
+        QVERIFY2(page, page ? "" : qPrintable(page.error().message));
+        QString literal = sql::likePattern(term);
+        literal.replace(QLatin1Char('\''), QStringLiteral("''"));
+        const qint64 ilike = scalar(QStringLiteral("SELECT count(*) FROM discord_chats WHERE channel_id = %1"
+                                                   " AND content ILIKE E'%2' ESCAPE '\\'")
+                                        .arg(channel)
+                                        .arg(literal.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))));
+        QVERIFY(ilike >= 0);
+        QCOMPARE(page->totalCount, ilike);
     }
 
     void unreachableServerIsASentence()
