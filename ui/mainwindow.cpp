@@ -380,7 +380,11 @@ void MainWindow::search()
 
 void MainWindow::goToPage(int page)
 {
-    if (!m_hasQuery || page < 1 || page > std::max(1, m_model->page().totalPages()) || page == m_request.page)
+    const SearchPage &shown = m_model->page();
+    // Before the count is in, the pages are known as far as the next one.
+    const int last = shown.totalKnown() ? std::max(1, shown.totalPages())
+                                        : m_request.page + (shown.messages.size() == shown.pageSize ? 1 : 0);
+    if (!m_hasQuery || page < 1 || page > last || page == m_request.page)
         return;
     runSearch(page, false);
 }
@@ -406,12 +410,17 @@ void MainWindow::runSearch(int page, bool newQuery)
         return;
     }
     m_request = *valid;
+    // The page first; a frequent term's count over millions of messages
+    // comes with the timeline.
+    m_request.exactTotal = false;
     m_hasQuery = true;
+    if (newQuery)
+        m_total = -1;
     m_stack->setCurrentIndex(ResultsPage);
     const quint64 seq = ++m_searchSeq;
     const quint64 query = newQuery ? ++m_querySeq : m_querySeq;
     m_resultLabel->setText(tr("Searching…"));
-    m_archive->search(m_request).then(this, [this, seq](const Expected<SearchPage> &page) {
+    m_archive->search(m_request).then(this, [this, seq, query](const Expected<SearchPage> &page) {
         if (seq != m_searchSeq)
             return; // a newer search or page replaced this one
         if (!page) {
@@ -419,15 +428,17 @@ void MainWindow::runSearch(int page, bool newQuery)
             emit searchFailed(page.error().message);
             return;
         }
-        m_model->setPage(*page, highlightTerms());
+        SearchPage shown = *page;
+        if (shown.totalKnown())
+            m_total = shown.totalCount;
+        else
+            shown.totalCount = m_total; // known already from the timeline, or still −1
+        m_model->setPage(shown, highlightTerms());
+        m_shownQuery = query;
         m_table->scrollToTop();
-        const QString cache = page->cache == CacheStatus::Hit ? tr("cache hit")
-                            : page->cache == CacheStatus::Miss ? tr("cache miss")
-                                                               : tr("no cache");
-        m_resultLabel->setText(page->totalCount == 0
-                                   ? tr("No messages found · %1 ms · %2").arg(page->elapsedMs).arg(cache)
-                                   : (page->totalCount == 1 ? tr("1 match") : tr("%1 matches").arg(number(page->totalCount)))
-                                         + tr(" · %1 ms · %2").arg(page->elapsedMs).arg(cache));
+        m_elapsedMs = page->elapsedMs;
+        m_cacheStatus = page->cache;
+        showResultCount();
         m_saveAction->setEnabled(!page->messages.isEmpty());
         updatePager();
         if (m_model->rowCount() > 0)
@@ -442,16 +453,46 @@ void MainWindow::runSearch(int page, bool newQuery)
         m_archive->countByDay(whole).then(this, [this, query](const Expected<QList<DayCount>> &days) {
             if (query != m_querySeq)
                 return;
-            if (days)
+            if (days) {
                 m_timeline->setDays(*days);
+                qint64 total = 0;
+                for (const DayCount &d : *days)
+                    total += d.count;
+                m_total = total;
+                if (m_shownQuery == query && !m_model->page().totalKnown()) {
+                    m_model->setTotalCount(total);
+                    showResultCount();
+                    updatePager();
+                }
+            }
             emit timelineShown();
         });
     }
 }
 
+void MainWindow::showResultCount()
+{
+    const SearchPage &p = m_model->page();
+    const QString cache = m_cacheStatus == CacheStatus::Hit ? tr("cache hit")
+                        : m_cacheStatus == CacheStatus::Miss ? tr("cache miss")
+                                                             : tr("no cache");
+    const QString count = !p.totalKnown()     ? tr("Counting matches…")
+                        : p.totalCount == 0 ? tr("No messages found")
+                        : p.totalCount == 1 ? tr("1 match")
+                                            : tr("%1 matches").arg(number(p.totalCount));
+    m_resultLabel->setText(count + tr(" · %1 ms · %2").arg(m_elapsedMs).arg(cache));
+}
+
 void MainWindow::updatePager()
 {
     const SearchPage &p = m_model->page();
+    if (!p.totalKnown()) { // counting: this page, and the next if this one is full
+        const bool more = p.messages.size() == p.pageSize;
+        m_pager->setOpenEnded(m_request.page, more);
+        m_previousAction->setEnabled(m_request.page > 1);
+        m_nextAction->setEnabled(more);
+        return;
+    }
     const int pages = p.totalPages();
     const int page = pages == 0 ? 0 : m_request.page;
     m_pager->setPage(page, pages);

@@ -115,6 +115,7 @@ private:
     void saveResults();
     void copyRows();
     void updatePager();
+    void showResultCount();
     void applyApiSettings();
     // Reads the API key from the keychain, then applies the API settings.
     void loadApiKeyAndApply();
@@ -164,6 +165,12 @@ private:
     quint64 m_querySeq = 0;    // and timelines of older queries
     quint64 m_contextSeq = 0;
     bool m_hasQuery = false;
+    // The query's total once known: from its first page, or the sum of its
+    // timeline when that page came before the count (−1 until then).
+    qint64 m_total = -1;
+    quint64 m_shownQuery = 0; // the query whose page the table shows
+    qint64 m_elapsedMs = 0;
+    CacheStatus m_cacheStatus = CacheStatus::Off;
 };
 
 } // namespace fdd

@@ -60,6 +60,17 @@ void Pager::setPage(int page, int pages)
     m_last->setEnabled(m_page < pages);
 }
 
+void Pager::setOpenEnded(int page, bool more)
+{
+    m_page = page;
+    m_pages = more ? page + 1 : page;
+    m_label->setText(tr("Page %1 of …").arg(QLocale().toString(page)));
+    m_first->setEnabled(page > 1);
+    m_previous->setEnabled(page > 1);
+    m_next->setEnabled(more);
+    m_last->setEnabled(false);
+}
+
 int Pager::pageSize() const
 {
     return m_size->currentData().toInt();

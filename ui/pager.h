@@ -18,6 +18,8 @@ public:
 
     // page 0 or pages 0: nothing to page through.
     void setPage(int page, int pages);
+    // Page `page` of a number not counted yet; `more`: a next page exists.
+    void setOpenEnded(int page, bool more);
     int pageSize() const;
     void setPageSize(int size);
     QString text() const;

@@ -22,6 +22,8 @@ public:
     explicit ResultsModel(QObject *parent = nullptr);
 
     void setPage(const SearchPage &page, const QStringList &terms);
+    // The total of a page that came before it was counted.
+    void setTotalCount(qint64 total) { m_page.totalCount = total; }
     void clear();
     void setChannels(const QList<Channel> &channels);
 

@@ -12,14 +12,17 @@ enum class CacheStatus { Off, Miss, Hit };
 struct SearchPage
 {
     QList<Message> messages;
-    qint64 totalCount = 0;
+    qint64 totalCount = 0; // −1: not counted (SearchRequest::exactTotal false)
     int page = 1;
     int pageSize = 0;
     qint64 elapsedMs = 0;
     CacheStatus cache = CacheStatus::Off;
 
+    bool totalKnown() const { return totalCount >= 0; }
     int totalPages() const
     {
+        if (!totalKnown())
+            return 0;
         return pageSize > 0 ? int((totalCount + pageSize - 1) / pageSize) : (totalCount > 0 ? 1 : 0);
     }
 };

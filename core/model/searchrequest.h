@@ -40,6 +40,12 @@ struct SearchRequest
     int page = 1;
     int pageSize = DefaultPageSize;
     Sort sort = Sort::Newest;
+    // False: the page may come before the matches are counted (totalCount
+    // −1), where counting them all would take far longer than finding the
+    // page (a frequent term over millions of messages). The window counts
+    // them with the timeline; the REST API and the CLI always ask for the
+    // exact total.
+    bool exactTotal = true;
 
     qint64 offset() const { return qint64(page - 1) * pageSize; }
 

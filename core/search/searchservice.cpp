@@ -79,13 +79,15 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
     // made every cached page stale) run one query; the others wait for it.
     std::shared_ptr<Flight> flight;
     bool leader = true;
+    // A page without its total is not what an exact asker may share.
+    const QByteArray flightKey = valid->exactTotal ? lookup.key : lookup.key + QByteArrayLiteral("~uncounted");
     if (cacheable && lookup.status == CacheStatus::Miss) {
         QMutexLocker lock(&m_flightsMutex);
-        flight = m_flights.value(lookup.key);
+        flight = m_flights.value(flightKey);
         leader = !flight;
         if (leader) {
             flight = std::make_shared<Flight>();
-            m_flights.insert(lookup.key, flight);
+            m_flights.insert(flightKey, flight);
         }
     }
     if (!leader) {
@@ -99,7 +101,7 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
         return shared;
     }
     Expected<SearchPage> page = m_store->search(*valid);
-    if (page && cacheable)
+    if (page && cacheable && page->totalKnown()) // the cache answers exact askers too
         m_cache->store(lookup, *page, *valid);
     if (page) {
         page->cache = lookup.status;
@@ -112,7 +114,7 @@ Expected<SearchPage> SearchService::search(SearchRequest request) const
         }
         flight->done.notify_all();
         QMutexLocker lock(&m_flightsMutex);
-        m_flights.remove(lookup.key);
+        m_flights.remove(flightKey);
     }
     return page;
 }
@@ -135,7 +137,9 @@ void SearchService::dataChanged(const std::atomic_bool *stop) const
         (void)m_cache->invalidate([this, stop](const SearchRequest &r) -> Expected<SearchPage> {
             if (stop && stop->load())
                 return Error::cancelled(QStringLiteral("Stopping."));
-            return m_store->search(r);
+            SearchRequest exact = r;
+            exact.exactTotal = true; // what is cached is counted
+            return m_store->search(exact);
         });
     }
 }

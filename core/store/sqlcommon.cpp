@@ -151,6 +151,31 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
     return page;
 }
 
+std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
+                                         const Where &filters, const SearchRequest &request, const Failure &fail)
+{
+    if (filters.matchesNothing || request.offset() + request.pageSize > walk.rows / 20)
+        return std::nullopt;
+    const QString sql = QStringLiteral("SELECT %1 FROM (SELECT * FROM (SELECT %2, (%3) AS hit FROM %4%5%6 LIMIT ?) w"
+                                       " WHERE hit LIMIT ? OFFSET ?) p JOIN %4 c ON %7%8")
+                            .arg(shape.columns, walk.keys, walk.hit.sql, shape.table, filters.sql(), walk.order, shape.join,
+                                 shape.order);
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!run(db, sql, walk.hit.binds + filters.binds + QVariantList{walk.rows, request.pageSize, request.offset()}, &q, &why))
+        return Expected<SearchPage>(fail(QStringLiteral("search messages"), why));
+    SearchPage page;
+    page.page = request.page;
+    page.pageSize = request.pageSize;
+    page.totalCount = -1;
+    while (q->next())
+        page.messages.append(readMessage(*q));
+    q->finish();
+    if (page.messages.size() < request.pageSize)
+        return std::nullopt;
+    return Expected<SearchPage>(std::move(page));
+}
+
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
                       const std::function<bool(const Message &)> &visit, const Failure &fail)
 {

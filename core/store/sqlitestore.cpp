@@ -99,15 +99,16 @@ QString ftsString(const QString &text)
     return QLatin1Char('"') + s + QLatin1Char('"');
 }
 
-sql::Where whereFor(const SearchRequest &r)
+sql::Where whereFor(const SearchRequest &r, bool withText = true)
 {
     sql::Where w;
-    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
+    if (!withText) {
+    } else if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
         const QString query = SqliteStore::fullTextQuery(r.text);
         w.matchesNothing = query.isEmpty();
         w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
     }
-    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
+    if (withText && (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)) {
         // The trigram index narrows (it needs 3 characters); LIKE decides,
         // with the same escaping as the PostgreSQL store's ILIKE.
         if (r.text.size() >= 3)
@@ -467,7 +468,16 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    return sql::search(*db, shapeFor(request), whereFor(request), request, failureFn());
+    const sql::SearchShape shape = shapeFor(request);
+    // Full text reads FTS5's index, fast at any frequency; a substring's
+    // trigram index is slow for frequent ones, which the walk finds at once.
+    if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
+        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
+                             {QStringLiteral("content LIKE ? ESCAPE '\\'"), {sql::likePattern(request.text)}}};
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, whereFor(request, false), request, failureFn()))
+            return *page;
+    }
+    return sql::search(*db, shape, whereFor(request), request, failureFn());
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)

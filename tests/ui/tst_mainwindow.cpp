@@ -162,14 +162,18 @@ class TestMainWindow : public QObject
         return spy.count() > 0 || spy.wait(timeoutMs);
     }
 
+    // Searches and waits for the page and for the timeline, which brings the
+    // count when the page came first.
     void searchFor(const QString &text)
     {
         QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
+        QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
         QLineEdit *term = m_window->termEdit();
         term->clear();
         QTest::keyClicks(term, text);
         QTest::keyClick(term, Qt::Key_Return);
         QVERIFY(waitFor(shown));
+        QVERIFY(waitFor(timeline));
     }
 
 private slots:
@@ -270,6 +274,28 @@ private slots:
                  qPrintable(m_window->statusText()));
     }
 
+    // A term in every message: the page is found at once, before the
+    // matches are counted; the count comes with the timeline.
+    void frequentTermShowsThePageBeforeTheCount()
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
+        QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
+        QLineEdit *term = m_window->termEdit();
+        term->clear();
+        QTest::keyClicks(term, QStringLiteral("numbered"));
+        QTest::keyClick(term, Qt::Key_Return);
+        QVERIFY(waitFor(shown));
+        QCOMPARE(m_window->resultsModel()->rowCount(), 50);
+        if (timeline.isEmpty()) { // the count is not in yet
+            QVERIFY2(m_window->statusText().startsWith(QStringLiteral("Counting matches")), qPrintable(m_window->statusText()));
+            QCOMPARE(m_window->pageText(), QStringLiteral("Page 1 of \u2026"));
+            QVERIFY(waitFor(timeline));
+        }
+        QVERIFY2(m_window->statusText().startsWith(QStringLiteral("%1 matches").arg(QLocale().toString(bigCount))),
+                 qPrintable(m_window->statusText()));
+        QCOMPARE(m_window->pageText(), QStringLiteral("Page 1 of %1").arg(QLocale().toString(bigCount / 50)));
+    }
+
     void pageThroughThousandsWithKeys()
     {
         searchFor(QStringLiteral("numbered"));
@@ -306,8 +332,10 @@ private slots:
             total += b.count;
         QCOMPARE(total, bigCount);
         QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
+        QSignalSpy counted(m_window.get(), &MainWindow::timelineShown);
         m_window->timeline()->activate(0);
         QVERIFY(waitFor(shown));
+        QVERIFY(waitFor(counted));
         QCOMPARE(m_window->resultsModel()->page().totalCount, bars.first().count);
         for (int row = 0; row < m_window->resultsModel()->rowCount(); ++row) {
             const QDate d = m_window->resultsModel()->message(row).date();

@@ -65,7 +65,7 @@ private slots:
         QTest::addColumn<QString>("index");
         QTest::newRow("tsvector GIN") << "discord_chats_tsv_idx";
         QTest::newRow("trigram GIN on the folded text") << "discord_chats_folded_trgm_idx";
-        QTest::newRow("date btree") << "discord_chats_date_idx";
+        QTest::newRow("date, timestamp, id btree (newest first, day ranges)") << "discord_chats_day_order_idx";
         QTest::newRow("channel, timestamp btree") << "discord_chats_channel_ts_idx";
     }
 
