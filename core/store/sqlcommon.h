@@ -71,7 +71,7 @@ struct SearchShape
     QString columns; // as readMessage() reads them, unqualified
     OrderBy keys;    // "\"timestamp\" AS t, message_id AS id, …" and the values its expressions bind
     QString order;   // " ORDER BY t DESC, id DESC" (names of `keys` only)
-    QString join;    // "c.message_id = p.id …": the table is `c`, the page's keys `p`
+    QString join;    // " JOIN … c ON c.message_id = p.id …": a page's keys `p` find their rows `c`
 };
 
 // One page in `shape.order` and the exact total, in one statement that reads

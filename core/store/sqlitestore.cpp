@@ -126,7 +126,7 @@ sql::Where whereFor(const SearchRequest &r, bool withText = true)
 sql::SearchShape shapeFor(const SearchRequest &r)
 {
     sql::SearchShape s{QStringLiteral("messages"), QLatin1String(selectColumns), {QStringLiteral("ts AS t, message_id AS id"), {}},
-                       QStringLiteral(" ORDER BY t DESC, id DESC"), QStringLiteral("c.message_id = p.id")};
+                       QStringLiteral(" ORDER BY t DESC, id DESC"), QStringLiteral(" JOIN messages c ON c.message_id = p.id")};
     if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance) {
         s.keys.sql += QStringLiteral(", (SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
                                      " AND messages_fts.rowid = messages.message_id) AS r");
