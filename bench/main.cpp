@@ -4,6 +4,7 @@
 //   fdd-bench prepare URL MONTHSFILE    migrate and create the same monthly partitions
 //   fdd-bench latency URL [--runs N]    p50/p99 of page 1 of each search kind
 //   fdd-bench word RANK                 the generator's word of that frequency rank
+//   fdd-bench terms                     the latency benchmark's 60 terms
 
 #include "dce/dcereader.h"
 #include "exportgenerator.h"
@@ -113,6 +114,17 @@ int prepare(const QStringList &args)
     return 0;
 }
 
+// Terms from three bands of the generator's Zipf vocabulary: frequent chat
+// words, middling ones and rare ones (bench/rest.sh asks for the same).
+QStringList termMix()
+{
+    QStringList terms;
+    for (int band : {100, 1000, 10000})
+        for (int i = 0; i < 20; ++i)
+            terms << bench::ExportGenerator::word(band + i);
+    return terms;
+}
+
 int latency(const QStringList &args)
 {
     Expected<DatabaseUrl> url = DatabaseUrl::parse(args.value(2));
@@ -127,12 +139,7 @@ int latency(const QStringList &args)
     SearchService service(*store);
     std::mt19937 rng(7);
 
-    // Terms from three bands of the generator's Zipf vocabulary: frequent
-    // chat words, middling ones and rare ones.
-    QStringList terms;
-    for (int band : {100, 1000, 10000})
-        for (int i = 0; i < 20; ++i)
-            terms << bench::ExportGenerator::word(band + i);
+    const QStringList terms = termMix();
 
     const auto measure = [&](const QString &label, const std::function<SearchRequest(int)> &make, int count) {
         std::vector<double> ms;
@@ -237,10 +244,15 @@ int main(int argc, char *argv[])
         out << PostgresStore::copyColumns() << '\n';
         return 0;
     }
+    if (command == QLatin1String("terms")) { // the latency benchmark's term mix, one per line
+        for (const QString &t : termMix())
+            out << t << '\n';
+        return 0;
+    }
     if (command == QLatin1String("word")) { // the generator's word of a rank
         out << bench::ExportGenerator::word(args.value(2).toInt()) << '\n';
         return 0;
     }
-    err << "usage: fdd-bench generate|copytext|prepare|latency|columns|word …" << Qt::endl;
+    err << "usage: fdd-bench generate|copytext|prepare|latency|columns|word|terms …" << Qt::endl;
     return 2;
 }
