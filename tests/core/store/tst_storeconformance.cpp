@@ -101,18 +101,24 @@ class TestStoreConformance : public QObject
         return search(Kind::Date, QString(), QDate(1970, 1, 1), QDate(2999, 12, 31)).totalCount;
     }
 
-    SearchPage search(Kind kind, const QString &text, QDate start = {}, QDate end = {}, int page = 1, int size = 10,
-                      Snowflake channel = 0)
+    static SearchRequest request(Kind kind, const QString &text, QDate start, QDate end, Snowflake channel)
     {
-        SearchService service(m_store);
         SearchRequest r;
         r.kind = kind;
         r.text = text;
         r.startDate = start;
         r.endDate = end;
+        r.channelId = channel;
+        return r;
+    }
+
+    SearchPage search(Kind kind, const QString &text, QDate start = {}, QDate end = {}, int page = 1, int size = 10,
+                      Snowflake channel = 0)
+    {
+        SearchService service(m_store);
+        SearchRequest r = request(kind, text, start, end, channel);
         r.page = page;
         r.pageSize = size;
-        r.channelId = channel;
         Expected<SearchPage> p = service.search(r);
         if (!p)
             qWarning() << p.error().message;
@@ -672,12 +678,7 @@ private slots:
         QFETCH(Snowflake, channel);
         QFETCH(int, size);
         SearchService service(m_store);
-        SearchRequest r;
-        r.kind = kind;
-        r.text = text;
-        r.startDate = start;
-        r.endDate = end;
-        r.channelId = channel;
+        SearchRequest r = request(kind, text, start, end, channel);
         QList<Snowflake> scanned;
         QVERIFY(service.scan(r, [&](const Message &m) {
             scanned.append(m.id);
