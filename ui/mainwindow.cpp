@@ -380,11 +380,7 @@ void MainWindow::search()
 
 void MainWindow::goToPage(int page)
 {
-    const SearchPage &shown = m_model->page();
-    // Before the count is in, the pages are known as far as the next one.
-    const int last = shown.totalKnown() ? std::max(1, shown.totalPages())
-                                        : m_request.page + (shown.messages.size() == shown.pageSize ? 1 : 0);
-    if (!m_hasQuery || page < 1 || page > last || page == m_request.page)
+    if (!m_hasQuery || page < 1 || page > lastReachablePage() || page == m_request.page)
         return;
     runSearch(page, false);
 }
@@ -483,11 +479,20 @@ void MainWindow::showResultCount()
     m_resultLabel->setText(count + tr(" · %1 ms · %2").arg(m_elapsedMs).arg(cache));
 }
 
+int MainWindow::lastReachablePage() const
+{
+    const SearchPage &p = m_model->page();
+    if (p.totalKnown())
+        return std::max(1, p.totalPages());
+    // Before the count is in, the pages are known as far as the next one.
+    return m_request.page + (p.messages.size() == p.pageSize ? 1 : 0);
+}
+
 void MainWindow::updatePager()
 {
     const SearchPage &p = m_model->page();
-    if (!p.totalKnown()) { // counting: this page, and the next if this one is full
-        const bool more = p.messages.size() == p.pageSize;
+    if (!p.totalKnown()) {
+        const bool more = lastReachablePage() > m_request.page;
         m_pager->setOpenEnded(m_request.page, more);
         m_previousAction->setEnabled(m_request.page > 1);
         m_nextAction->setEnabled(more);

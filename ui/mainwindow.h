@@ -116,6 +116,8 @@ private:
     void copyRows();
     void updatePager();
     void showResultCount();
+    // The furthest page a user can go to now (the next one, while counting).
+    int lastReachablePage() const;
     void applyApiSettings();
     // Reads the API key from the keychain, then applies the API settings.
     void loadApiKeyAndApply();

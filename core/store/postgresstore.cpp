@@ -146,20 +146,31 @@ constexpr auto selectColumns =
 
 constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
 
-// The WHERE clause of a search, from fixed fragments; every value is bound.
-sql::Where whereFor(const SearchRequest &r, bool withText = true)
+// The WHERE clause of a search, from fixed fragments; every value is bound:
+// what the text asks, then the filters every kind shares.
+sql::Where textFor(const SearchRequest &r)
 {
     sql::Where w;
-    if (!withText) {
-    } else if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
         w.add(QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)"), r.text);
-    if (withText && (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All))
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
         // ≡ content ILIKE ?: PostgreSQL's ILIKE lowers both sides with
         // lower() and then compares as LIKE does (UTF-8 databases).
         w.add(QStringLiteral("content_folded LIKE lower(?) ESCAPE '\\'"), sql::likePattern(r.text));
+    return w;
+}
+
+sql::Where filtersFor(const SearchRequest &r)
+{
+    sql::Where w;
     sql::addFilters(w, r, [](const QDate &d) { return QVariant(d); }, QStringLiteral("\"timestamp\""),
                     [](qint64 ms) { return QVariant(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); });
     return w;
+}
+
+sql::Where whereFor(const SearchRequest &r)
+{
+    return textFor(r) + filtersFor(r);
 }
 
 // Newest first, or for a full-text search by relevance (ts_rank), newest
@@ -667,17 +678,17 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     if (!db)
         return db.error();
     const sql::SearchShape shape = shapeFor(request);
+    const sql::Where text = textFor(request);
+    const sql::Where filters = filtersFor(request);
     const bool newest = request.sort == SearchRequest::Sort::Newest || request.kind != SearchRequest::Kind::FullText;
     if (!request.exactTotal && newest
         && (request.kind == SearchRequest::Kind::Substring || request.kind == SearchRequest::Kind::FullText)) {
-        const sql::Where text = whereFor(request);
         const sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
-                             QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"),
-                             {text.clauses.first(), {text.binds.first()}}};
-        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, whereFor(request, false), request, failureFor(*db)))
+                             QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), text};
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db)))
             return *page;
     }
-    return sql::search(*db, shape, whereFor(request), request, failureFor(*db));
+    return sql::search(*db, shape, text + filters, request, failureFor(*db));
 }
 
 Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)

@@ -154,13 +154,14 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
 std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
                                          const Where &filters, const SearchRequest &request, const Failure &fail)
 {
-    if (filters.matchesNothing || request.offset() + request.pageSize > walk.rows / 20)
+    if (filters.matchesNothing || walk.hit.matchesNothing || request.offset() + request.pageSize > walk.maxEnd)
         return std::nullopt;
     // The number of rows is ours and written in: bound, a generic plan
     // would not know it is small and would sort the whole table (540 ms).
     const QString sql = QStringLiteral("SELECT %1 FROM (SELECT * FROM (SELECT %2, (%3) AS hit FROM %4%5%6 LIMIT %9) w"
                                        " WHERE hit LIMIT ? OFFSET ?) p%7%8")
-                            .arg(shape.columns, walk.keys, walk.hit.sql, shape.table, filters.sql(), walk.order, shape.join,
+                            .arg(shape.columns, walk.keys, walk.hit.clauses.join(QStringLiteral(" AND ")), shape.table,
+                                 filters.sql(), walk.order, shape.join,
                                  shape.order, QString::number(walk.rows));
     QSqlQuery *q = nullptr;
     QString why;

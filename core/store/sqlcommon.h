@@ -46,6 +46,11 @@ struct Where
         clauses << clause;
         binds << value;
     }
+    // Both: these clauses and then `other`'s.
+    Where operator+(const Where &other) const
+    {
+        return {clauses + other.clauses, binds + other.binds, matchesNothing || other.matchesNothing};
+    }
     QString sql() const;
 };
 
@@ -92,8 +97,9 @@ struct Walk
 {
     QString keys;   // as SearchShape::keys, over the table's own columns
     QString order;  // " ORDER BY message_date DESC, …": the same order as SearchShape::order
-    OrderBy hit;    // the text's test, as an expression, and its values
+    Where hit;      // the text's test: its clauses, as one expression, and their values
     qint64 rows = 20000;
+    qint64 maxEnd = 1000; // pages ending past this many matches are searched exactly
 };
 std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
                                          const Where &filters, const SearchRequest &request, const Failure &fail);

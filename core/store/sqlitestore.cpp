@@ -99,26 +99,45 @@ QString ftsString(const QString &text)
     return QLatin1Char('"') + s + QLatin1Char('"');
 }
 
-sql::Where whereFor(const SearchRequest &r, bool withText = true)
+// The test of a substring: LIKE, with the same escaping as the PostgreSQL
+// store's ILIKE.
+sql::Where substringLike(const SearchRequest &r)
 {
     sql::Where w;
-    if (!withText) {
-    } else if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
+    w.add(QStringLiteral("content LIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
+    return w;
+}
+
+// What the text asks, then the filters every kind shares; every value bound.
+sql::Where textFor(const SearchRequest &r)
+{
+    sql::Where w;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
         const QString query = SqliteStore::fullTextQuery(r.text);
         w.matchesNothing = query.isEmpty();
         w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
     }
-    if (withText && (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)) {
-        // The trigram index narrows (it needs 3 characters); LIKE decides,
-        // with the same escaping as the PostgreSQL store's ILIKE.
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
+        // The trigram index narrows (it needs 3 characters); LIKE decides.
         if (r.text.size() >= 3)
             w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)"),
                   ftsString(r.text));
-        w.add(QStringLiteral("content LIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
+        w = w + substringLike(r);
     }
+    return w;
+}
+
+sql::Where filtersFor(const SearchRequest &r)
+{
+    sql::Where w;
     sql::addFilters(w, r, [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); }, QStringLiteral("ts"),
                     [](qint64 ms) { return QVariant(ms); });
     return w;
+}
+
+sql::Where whereFor(const SearchRequest &r)
+{
+    return textFor(r) + filtersFor(r);
 }
 
 // Newest first, or for a full-text search by relevance (FTS5's bm25, lower
@@ -472,9 +491,10 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     // Full text reads FTS5's index, fast at any frequency; a substring's
     // trigram index is slow for frequent ones, which the walk finds at once.
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
+        // LIKE alone on each row read: the trigram index is what it avoids.
         const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
-                             {QStringLiteral("content LIKE ? ESCAPE '\\'"), {sql::likePattern(request.text)}}};
-        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, whereFor(request, false), request, failureFn()))
+                             substringLike(request)};
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filtersFor(request), request, failureFn()))
             return *page;
     }
     return sql::search(*db, shape, whereFor(request), request, failureFn());
