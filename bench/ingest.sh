@@ -53,11 +53,16 @@ psql_admin -c "CREATE DATABASE ours"
 OURS_URL="postgresql://fdd@127.0.0.1:$FDD_PG_PORT/ours"
 "$BIN/bench/fdd-bench" prepare "$OURS_URL" /dev/null   # schema only; partitions are the importer's job
 psql -X -q "$OURS_URL" -c "CHECKPOINT"
-t0=$(now)
-/usr/bin/time -f "%M" -o "$OUT/rss.kb" "$BIN/app/server/fastdiscorddb-server" import --quiet --database "$OURS_URL" "$EXPORT"
-t1=$(now)
-OURS=$(echo "$t1 - $t0" | bc)
-RSS_MB=$(( $(cat "$OUT/rss.kb") / 1024 ))
+# timed_import DATABASE_URL -> "seconds peak-RSS-MB" of the real CLI's import of the export
+timed_import() {
+    local t0 t1
+    t0=$(now)
+    /usr/bin/time -f "%M" -o "$OUT/rss.kb" "$BIN/app/server/fastdiscorddb-server" import --quiet --database "$1" "$EXPORT"
+    t1=$(now)
+    echo "$(echo "$t1 - $t0" | bc) $(( $(cat "$OUT/rss.kb") / 1024 ))"
+}
+imported=$(timed_import "$OURS_URL") # a failed import stops the run (set -e)
+read -r OURS RSS_MB <<<"$imported"
 fdd_log "fastdiscorddb-server import: $OURS s, peak RSS $RSS_MB MB"
 
 ROWS_BASE=$(psql -X -At "$BASE_URL" -c "SELECT count(*) FROM discord_chats")
@@ -69,11 +74,8 @@ SQLITE_DB=$OUT/bench-sqlite.db
 if [[ $STORES == *sqlite* ]]; then
     # The embedded store, same export, same machine, same run.
     rm -f "$SQLITE_DB" "$SQLITE_DB-wal" "$SQLITE_DB-shm"
-    t0=$(now)
-    /usr/bin/time -f "%M" -o "$OUT/rss-sqlite.kb" "$BIN/app/server/fastdiscorddb-server" import --quiet --database "sqlite://$SQLITE_DB" "$EXPORT"
-    t1=$(now)
-    SQLITE=$(echo "$t1 - $t0" | bc)
-    SQLITE_RSS_MB=$(( $(cat "$OUT/rss-sqlite.kb") / 1024 ))
+    imported=$(timed_import "sqlite://$SQLITE_DB")
+    read -r SQLITE SQLITE_RSS_MB <<<"$imported"
     fdd_log "fastdiscorddb-server import (SQLite): $SQLITE s, peak RSS $SQLITE_RSS_MB MB"
 fi
 
