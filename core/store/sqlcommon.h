@@ -104,6 +104,15 @@ struct Walk
 std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
                                          const Where &filters, const SearchRequest &request, const Failure &fail);
 
+// The walk runs only over archives of at least this many messages (the
+// channels' counts, asked first): in a smaller one a term that does not fill
+// a page reads all its rows and then is searched exactly anyway, which costs
+// more than counting at once (20,000 messages: 9-31 ms against 0.9 in
+// PostgreSQL, measured). Default 500,000, about where the two cost the same;
+// tests set 0 to walk every archive.
+qint64 walkMinimumArchive();
+void setWalkMinimumArchive(qint64 messages);
+
 // Every row of selectFrom + where + orderBy, one at a time (forward only).
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,
                       const std::function<bool(const Message &)> &visit, const Failure &fail);
