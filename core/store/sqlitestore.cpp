@@ -99,12 +99,43 @@ QString ftsString(const QString &text)
     return QLatin1Char('"') + s + QLatin1Char('"');
 }
 
-// The test of a substring: LIKE, with the same escaping as the PostgreSQL
-// store's ILIKE.
-sql::Where substringLike(const SearchRequest &r)
+// The test of a substring, with Unicode case folding as the other stores
+// have it (PostgreSQL's lower(), Elasticsearch's case-insensitive wildcard);
+// SQLite's own LIKE folds ASCII letters only.
+// - 3 characters or more: the trigram index decides alone. Its tokens are
+//   every 3 consecutive characters, folded, so a phrase of the term's
+//   trigrams is exactly "contains it, folded"; no row is read to check.
+// - Shorter: LIKE (which folds ASCII) once for each way of writing the
+//   term's other letters in either case, as Elasticsearch builds its
+//   case-insensitive wildcard: "éa" is '%éa%' OR '%Éa%'.
+sql::Where substringTest(const SearchRequest &r)
 {
     sql::Where w;
-    w.add(QStringLiteral("content LIKE ? ESCAPE '\\'"), sql::likePattern(r.text));
+    const QList<uint> characters = r.text.toUcs4();
+    if (characters.size() >= 3) {
+        w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)"),
+              ftsString(r.text));
+        return w;
+    }
+    QStringList spellings{QString()};
+    for (const uint c : characters) {
+        QList<uint> cases{c};
+        if (c > 0x7f)
+            for (const uint other : {QChar::toLower(c), QChar::toUpper(c), QChar::toTitleCase(c)})
+                if (!cases.contains(other))
+                    cases << other;
+        QStringList longer;
+        for (const QString &start : std::as_const(spellings))
+            for (const uint other : std::as_const(cases))
+                longer << start + QString::fromUcs4(reinterpret_cast<const char32_t *>(&other), 1);
+        spellings = longer;
+    }
+    QStringList likes;
+    for (const QString &spelling : std::as_const(spellings)) {
+        likes << QStringLiteral("content LIKE ? ESCAPE '\\'");
+        w.binds << sql::likePattern(spelling);
+    }
+    w.clauses << (likes.size() == 1 ? likes.first() : QLatin1Char('(') + likes.join(QStringLiteral(" OR ")) + QLatin1Char(')'));
     return w;
 }
 
@@ -117,13 +148,8 @@ sql::Where textFor(const SearchRequest &r)
         w.matchesNothing = query.isEmpty();
         w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
     }
-    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All) {
-        // The trigram index narrows (it needs 3 characters); LIKE decides.
-        if (r.text.size() >= 3)
-            w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)"),
-                  ftsString(r.text));
-        w = w + substringLike(r);
-    }
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
+        w = w + substringTest(r);
     return w;
 }
 
@@ -491,9 +517,8 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     // Full text reads FTS5's index, fast at any frequency; a substring's
     // trigram index is slow for frequent ones, which the walk finds at once.
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
-        // LIKE alone on each row read: the trigram index is what it avoids.
         const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
-                             substringLike(request)};
+                             substringTest(request)};
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filtersFor(request), request, failureFn()))
             return *page;
     }

@@ -75,8 +75,11 @@ constexpr Snowflake wholeChannel = 2222222222222222226ull; // dce/v2.47-media.js
 //   SQLite FTS5's porter tokenizer is the original Porter; they agree on the
 //   fixture's words (runs/running -> run, lasted -> last) but not on all
 //   English (e.g. "generously").
-// - case folding in substring search: ILIKE folds every letter, SQLite's LIKE
-//   only ASCII; the fixtures' substring terms that differ in case are ASCII.
+// - case folding in substring search: every store folds the letters of every
+//   script (substringFoldsEveryScript), but by its own tables: PostgreSQL's
+//   lower(), SQLite's trigram tokenizer (Unicode simple case folding) and
+//   per-letter cases for short terms, Elasticsearch's per-letter cases. They
+//   part on letters such as final sigma, ß or İ, which the cases avoid.
 class TestStoreConformance : public QObject
 {
     Q_OBJECT
@@ -729,6 +732,63 @@ private slots:
         if (m_store->name() != QLatin1String("es") && kind == Kind::Substring && text == QLatin1String("e") && !channel
             && !start.isValid())
             QVERIFY(uncounted > 0);
+    }
+
+    // Substrings fold the letters of every script, in every store, as
+    // PostgreSQL's lower() and Elasticsearch's case-insensitive wildcard do
+    // (SQLite's own LIKE folds ASCII only); accents stay. Terms of one and
+    // two characters take SQLite's path without the trigram index, and a
+    // character beyond the BMP counts once. Its own channel, imported last.
+    void substringFoldsEveryScript_data()
+    {
+        QTest::addColumn<QString>("term");
+        QTest::addColumn<QList<int>>("expected"); // which of the contents below
+        QTest::newRow("é as É") << QStringLiteral("ÉCOLE") << QList<int>{0};
+        QTest::newRow("É as é") << QStringLiteral("école") << QList<int>{0};
+        QTest::newRow("two letters") << QStringLiteral("éC") << QList<int>{0};
+        QTest::newRow("one letter") << QStringLiteral("é") << QList<int>{0};
+        QTest::newRow("accents stay") << QStringLiteral("ecole") << QList<int>{};
+        QTest::newRow("Cyrillic") << QStringLiteral("привет") << QList<int>{1};
+        QTest::newRow("Cyrillic, two letters") << QStringLiteral("ПР") << QList<int>{1};
+        QTest::newRow("Greek") << QStringLiteral("ΣΊΣΥ") << QList<int>{2};
+        QTest::newRow("beyond the BMP and a letter") << QStringLiteral("\U0001D49CB") << QList<int>{3};
+        QTest::newRow("beyond the BMP, three") << QStringLiteral("\U0001D49Cby") << QList<int>{3};
+        QTest::newRow("none") << QStringLiteral("жук") << QList<int>{};
+    }
+
+    void substringFoldsEveryScript()
+    {
+        QFETCH(QString, term);
+        QFETCH(QList<int>, expected);
+        constexpr Snowflake channel = 4141414141414141499ull, first = 1500000000000000000ull;
+        const QStringList contents{QStringLiteral("Une École à Paris"), QStringLiteral("Привет ПРИВЕТ"),
+                                   QStringLiteral("Σίσυφος"), QStringLiteral("x\U0001D49Cby")};
+        if (search(Kind::Date, QString(), QDate(2019, 3, 3), QDate(2019, 3, 3), 1, 10, channel).totalCount == 0) {
+            QJsonArray messages;
+            for (int i = 0; i < contents.size(); ++i)
+                messages.append(QJsonObject{{QStringLiteral("id"), QString::number(first + Snowflake(i))},
+                                            {QStringLiteral("type"), QStringLiteral("Default")},
+                                            {QStringLiteral("timestamp"), QStringLiteral("2019-03-03T03:03:%1+00:00").arg(i, 2, 10, QLatin1Char('0'))},
+                                            {QStringLiteral("content"), contents.at(i)},
+                                            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("41")},
+                                                                                   {QStringLiteral("name"), QStringLiteral("letters")}}}});
+            const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4141")},
+                                                                          {QStringLiteral("name"), QStringLiteral("letters")}}},
+                                   {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
+                                                                            {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
+                                                                            {QStringLiteral("name"), QStringLiteral("letters")}}},
+                                   {QStringLiteral("messages"), messages}};
+            QFile file(m_tmp.filePath(QStringLiteral("letters.json")));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(QJsonDocument(root).toJson());
+            file.close();
+            const FileImport imported = import(file.fileName());
+            QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        }
+        QList<Snowflake> want;
+        for (const int i : expected)
+            want.prepend(first + Snowflake(i)); // newest first
+        QCOMPARE(ids(search(Kind::Substring, term, {}, {}, 1, 10, channel).messages), want);
     }
 
     void tooLongTermIsRefused()
