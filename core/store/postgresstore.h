@@ -4,6 +4,10 @@
 #include "databaseurl.h"
 #include "messagestore.h"
 
+#include <QDate>
+#include <QMutex>
+#include <QSet>
+
 #include <functional>
 
 namespace fdd {
@@ -52,8 +56,14 @@ private:
     Error failure(const QSqlDatabase &db, const QString &what, const QString &detail);
     std::function<Error(const QString &, const QString &)> failureFor(const QSqlDatabase &db);
 
+    // What imports committed since the last optimize(): their months and rows.
+    void noteImported(const QSet<QDate> &months, qint64 rows);
+
     DatabaseUrl m_url;
     ConnectionPool m_pool;
+    QMutex m_importedLock;
+    QSet<QDate> m_importedMonths;
+    qint64 m_importedRows = 0;
 };
 
 } // namespace fdd
