@@ -232,6 +232,12 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     const QString command = args.value(1);
+    if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
+        // The commands and options as the top of this file lists them.
+        out << "usage: fdd-bench generate --messages N --channels C [--seed S] --out DIR\n"
+               "       fdd-bench copytext|prepare|latency|columns|word|terms …  (see bench/main.cpp)\n";
+        return 0;
+    }
     if (command == QLatin1String("generate"))
         return generate(args);
     if (command == QLatin1String("copytext"))
