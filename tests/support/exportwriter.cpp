@@ -35,6 +35,31 @@ QString writeExport(const QString &dir, const QString &name, Snowflake channel, 
     return path;
 }
 
+QString writeContents(const QString &dir, const QString &name, Snowflake channel, Snowflake firstId, const QString &time,
+                      const QStringList &contents)
+{
+    QJsonArray messages;
+    for (int i = 0; i < contents.size(); ++i)
+        messages.append(QJsonObject{{QStringLiteral("id"), QString::number(firstId + Snowflake(i))},
+                                    {QStringLiteral("type"), QStringLiteral("Default")},
+                                    {QStringLiteral("timestamp"), time.arg(i, 2, 10, QLatin1Char('0'))},
+                                    {QStringLiteral("content"), contents.at(i)},
+                                    {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("43")},
+                                                                           {QStringLiteral("name"), QStringLiteral("letters")}}}});
+    const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4243")},
+                                                                  {QStringLiteral("name"), QStringLiteral("letters")}}},
+                           {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
+                                                                    {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
+                                                                    {QStringLiteral("name"), QStringLiteral("letters")}}},
+                           {QStringLiteral("messages"), messages}};
+    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
+    return path;
+}
+
 QList<Message> readExport(const QString &path)
 {
     QList<Message> out;

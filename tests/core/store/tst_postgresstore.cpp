@@ -49,26 +49,10 @@ class TestPostgresStore : public QObject
     // `firstId`, at `time` with its seconds (%1) from 00.
     void importMessages(Snowflake channel, Snowflake firstId, const QString &time, const QStringList &contents)
     {
-        QJsonArray messages;
-        for (int i = 0; i < contents.size(); ++i)
-            messages.append(QJsonObject{{QStringLiteral("id"), QString::number(firstId + Snowflake(i))},
-                                        {QStringLiteral("type"), QStringLiteral("Default")},
-                                        {QStringLiteral("timestamp"), time.arg(i, 2, 10, QLatin1Char('0'))},
-                                        {QStringLiteral("content"), contents.at(i)},
-                                        {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("43")},
-                                                                               {QStringLiteral("name"), QStringLiteral("letters")}}}});
-        const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4243")},
-                                                                      {QStringLiteral("name"), QStringLiteral("letters")}}},
-                               {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
-                                                                        {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
-                                                                        {QStringLiteral("name"), QStringLiteral("letters")}}},
-                               {QStringLiteral("messages"), messages}};
         QTemporaryDir tmp;
-        QFile file(tmp.filePath(QStringLiteral("messages.json")));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(QJsonDocument(root).toJson());
-        file.close();
-        const FileImport imported = Importer(*m_store).importFile(file.fileName());
+        const QString path = test::writeContents(tmp.path(), QStringLiteral("messages"), channel, firstId, time, contents);
+        QVERIFY(!path.isEmpty());
+        const FileImport imported = Importer(*m_store).importFile(path);
         QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
         QCOMPARE(imported.inserted, contents.size());
     }

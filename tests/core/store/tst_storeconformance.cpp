@@ -764,25 +764,10 @@ private slots:
         const QStringList contents{QStringLiteral("Une École à Paris"), QStringLiteral("Привет ПРИВЕТ"),
                                    QStringLiteral("Σίσυφος"), QStringLiteral("x\U0001D49Cby")};
         if (search(Kind::Date, QString(), QDate(2019, 3, 3), QDate(2019, 3, 3), 1, 10, channel).totalCount == 0) {
-            QJsonArray messages;
-            for (int i = 0; i < contents.size(); ++i)
-                messages.append(QJsonObject{{QStringLiteral("id"), QString::number(first + Snowflake(i))},
-                                            {QStringLiteral("type"), QStringLiteral("Default")},
-                                            {QStringLiteral("timestamp"), QStringLiteral("2019-03-03T03:03:%1+00:00").arg(i, 2, 10, QLatin1Char('0'))},
-                                            {QStringLiteral("content"), contents.at(i)},
-                                            {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("41")},
-                                                                                   {QStringLiteral("name"), QStringLiteral("letters")}}}});
-            const QJsonObject root{{QStringLiteral("guild"), QJsonObject{{QStringLiteral("id"), QStringLiteral("4141")},
-                                                                          {QStringLiteral("name"), QStringLiteral("letters")}}},
-                                   {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)},
-                                                                            {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
-                                                                            {QStringLiteral("name"), QStringLiteral("letters")}}},
-                                   {QStringLiteral("messages"), messages}};
-            QFile file(m_tmp.filePath(QStringLiteral("letters.json")));
-            QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write(QJsonDocument(root).toJson());
-            file.close();
-            const FileImport imported = import(file.fileName());
+            const QString path = test::writeContents(m_tmp.path(), QStringLiteral("letters"), channel, first,
+                                                     QStringLiteral("2019-03-03T03:03:%1+00:00"), contents);
+            QVERIFY(!path.isEmpty());
+            const FileImport imported = import(path);
             QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
         }
         QList<Snowflake> want;
