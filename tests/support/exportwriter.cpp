@@ -10,6 +10,20 @@
 
 namespace fdd::test {
 
+namespace {
+
+QString writeJson(const QString &dir, const QString &name, const QJsonObject &root)
+{
+    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
+    return path;
+}
+
+} // namespace
+
 QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs)
 {
     QJsonArray messages;
@@ -27,12 +41,7 @@ QString writeExport(const QString &dir, const QString &name, Snowflake channel, 
         {QStringLiteral("channel"), QJsonObject{{QStringLiteral("id"), QString::number(channel)}, {QStringLiteral("name"), name}}},
         {QStringLiteral("messages"), messages},
     };
-    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
-    return path;
+    return writeJson(dir, name, root);
 }
 
 QString writeContents(const QString &dir, const QString &name, Snowflake channel, Snowflake firstId, const QString &time,
@@ -52,12 +61,7 @@ QString writeContents(const QString &dir, const QString &name, Snowflake channel
                                                                     {QStringLiteral("type"), QStringLiteral("GuildTextChat")},
                                                                     {QStringLiteral("name"), QStringLiteral("letters")}}},
                            {QStringLiteral("messages"), messages}};
-    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".json");
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    f.write(QJsonDocument(root).toJson(QJsonDocument::Compact));
-    return path;
+    return writeJson(dir, name, root);
 }
 
 QList<Message> readExport(const QString &path)
