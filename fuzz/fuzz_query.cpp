@@ -1,0 +1,30 @@
+// libFuzzer target: the search language's parser. Every input gets a tree or
+// a sentence; a tree's canonical form means the same tree and is written the
+// same way again (the cache keys on it).
+#include "search/query.h"
+
+#include <QString>
+
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QString text = QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size));
+    const fdd::Expected<fdd::Query> q = fdd::Query::parse(text);
+    if (!q) {
+        if (q.error().message.isEmpty())
+            __builtin_trap();
+        return 0;
+    }
+    const QString canonical = q->canonical();
+    const fdd::Expected<fdd::Query> again = fdd::Query::parse(canonical);
+    if (!again) {
+        // Only escapes can make it longer than what was typed.
+        if (!again.error().message.startsWith(QStringLiteral("The search is ")))
+            __builtin_trap();
+        return 0;
+    }
+    if (!(*again == *q) || again->canonical() != canonical)
+        __builtin_trap();
+    return 0;
+}
