@@ -95,14 +95,25 @@ public:
                 return t.error();
             out.append(std::move(*t));
         }
-        out.append(Token{Token::Kind::End, {}, false, {}, int(m_text.size()) + 1});
+        out.append(Token{Token::Kind::End, {}, false, {}, columnOf(m_text.size())});
         return out;
     }
 
 private:
+    // Columns count characters as people see them: one for an emoji, though
+    // it is two UTF-16 units.
+    int columnOf(qsizetype index) const
+    {
+        int column = 1;
+        for (qsizetype i = 0; i < index; ++i)
+            if (!m_text.at(i).isLowSurrogate())
+                ++column;
+        return column;
+    }
+
     Expected<Token> next()
     {
-        const int column = int(m_at) + 1;
+        const int column = columnOf(m_at);
         const QChar c = m_text.at(m_at);
         if (c == u'(' || c == u')' || c == u'|') {
             ++m_at;
@@ -133,7 +144,7 @@ private:
             const QChar ch = m_text.at(m_at);
             if (ch == u'\\') {
                 if (m_at + 1 == m_text.size())
-                    return at(QStringLiteral("\\ ends the search: it escapes the character after it"), int(m_at) + 1);
+                    return at(QStringLiteral("\\ ends the search: it escapes the character after it"), columnOf(m_at));
                 word += m_text.at(m_at + 1);
                 m_at += 2;
                 escaped = true;
@@ -160,7 +171,7 @@ private:
     // After "name:": a quoted value or a word.
     Expected<Token> filter(Query::Field field, int column)
     {
-        const int valueColumn = int(m_at) + 1;
+        const int valueColumn = columnOf(m_at);
         QString value;
         if (m_at < m_text.size() && m_text.at(m_at) == u'"') {
             Expected<QString> s = quoted();
@@ -184,7 +195,7 @@ private:
 
     Expected<QString> quoted()
     {
-        const int column = int(m_at) + 1;
+        const int column = columnOf(m_at);
         ++m_at; // the opening quote
         QString s;
         while (m_at < m_text.size()) {
@@ -222,7 +233,7 @@ private:
 
     Expected<Token> regex()
     {
-        const int column = int(m_at) + 1;
+        const int column = columnOf(m_at);
         ++m_at;
         QString pattern;
         while (m_text.at(m_at) != u'/') {

@@ -112,6 +112,7 @@ private slots:
         };
         row("empty", QStringLiteral("   "), QStringLiteral("The search is empty"));
         row("value missing", QStringLiteral("from:"), QStringLiteral("A value is missing after from: at column 6."));
+        row("columns count an emoji once", QStringLiteral("\U0001F600 from:"), QStringLiteral("A value is missing after from: at column 8."));
         row("value missing before a word", QStringLiteral("a in: b"), QStringLiteral("A value is missing after in: at column 6."));
         row("has unknown", QStringLiteral("has:pdf"), QStringLiteral("has:pdf is not something a message can have (link, embed, file, image, video, sound, sticker, reaction, reply, pin) at column 5."));
         row("flag not boolean", QStringLiteral("pinned:yes"), QStringLiteral("pinned: takes true or false, not \"yes\" at column 8."));
