@@ -739,22 +739,24 @@ Expected<void> PostgresStore::optimize()
         months.swap(m_importedMonths);
         std::swap(rows, m_importedRows);
     }
-    const auto failed = [&](const QSqlQuery &q) {
+    const auto failed = [&](const Error &error) {
         const QMutexLocker lock(&m_importedLock); // tried again by the next call
         m_importedMonths.unite(months);
         m_importedRows += rows;
-        return failureFor(*db)(QStringLiteral("update the statistics after the import"), q.lastError().text());
+        return error;
+    };
+    const auto failedQuery = [&](const QSqlQuery &q) {
+        return failed(failureFor(*db)(QStringLiteral("update the statistics after the import"), q.lastError().text()));
     };
     QSqlQuery q(*db);
     if (!q.exec(QStringLiteral("ANALYZE channels")))
-        return failed(q);
-    if (!q.exec(QStringLiteral("SELECT COALESCE(sum(message_count), 0) FROM channels")) || !q.next())
-        return failed(q);
-    const qint64 archived = q.value(0).toLongLong();
-    q.finish();
-    if (months.isEmpty() || rows * 10 >= archived) {
+        return failedQuery(q);
+    const Expected<qint64> archived = sql::archivedMessages(*db, failureFor(*db));
+    if (!archived)
+        return failed(archived.error());
+    if (months.isEmpty() || rows * 10 >= *archived) {
         if (!q.exec(QStringLiteral("VACUUM (ANALYZE) discord_chats")))
-            return failed(q);
+            return failedQuery(q);
         return {};
     }
     QSqlQuery name(*db);
@@ -762,13 +764,13 @@ Expected<void> PostgresStore::optimize()
     for (const QDate &month : std::as_const(months)) {
         name.addBindValue(QStringLiteral("discord_chats_p%1").arg(month.toString(QStringLiteral("yyyyMM"))));
         if (!name.exec())
-            return failed(name);
+            return failedQuery(name);
         if (!name.next())
             continue; // its rows went to the default partition (none should)
         const QString partition = name.value(0).toString(); // quoted by PostgreSQL, from its catalog
         name.finish();
         if (!q.exec(QStringLiteral("VACUUM (ANALYZE) ") + partition))
-            return failed(q);
+            return failedQuery(q);
     }
     return {};
 }

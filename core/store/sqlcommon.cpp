@@ -152,6 +152,17 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
     return page;
 }
 
+Expected<qint64> archivedMessages(const QSqlDatabase &db, const Failure &fail)
+{
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!run(db, QStringLiteral("SELECT COALESCE(sum(message_count), 0) FROM channels"), {}, &q, &why) || !q->next())
+        return fail(QStringLiteral("count the archive's messages"), why);
+    const qint64 archived = q->value(0).toLongLong();
+    q->finish();
+    return archived;
+}
+
 namespace {
 std::atomic<qint64> minimumArchive{500000};
 } // namespace
@@ -174,16 +185,15 @@ std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchSha
     // Asked apart, not as a one-time filter of the walk: planned over a
     // small archive's statistics, the walk is a parallel sort whose workers
     // start (5-7 ms) whatever the filter says.
-    QSqlQuery *q = nullptr;
-    QString why;
     if (const qint64 minimum = walkMinimumArchive(); minimum > 0) {
-        if (!run(db, QStringLiteral("SELECT COALESCE(sum(message_count), 0) FROM channels"), {}, &q, &why) || !q->next())
-            return Expected<SearchPage>(fail(QStringLiteral("count the archive's messages"), why));
-        const qint64 archived = q->value(0).toLongLong();
-        q->finish();
-        if (archived < minimum)
+        const Expected<qint64> archived = archivedMessages(db, fail);
+        if (!archived)
+            return Expected<SearchPage>(archived.error());
+        if (*archived < minimum)
             return std::nullopt;
     }
+    QSqlQuery *q = nullptr;
+    QString why;
     // The number of rows is ours and written in: bound, a generic plan
     // would not know it is small and would sort the whole table (540 ms).
     const QString sql = QStringLiteral("SELECT %1 FROM (SELECT * FROM (SELECT %2, (%3) AS hit FROM %4%5%6 LIMIT %9) w"

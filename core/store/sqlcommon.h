@@ -104,6 +104,10 @@ struct Walk
 std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
                                          const Where &filters, const SearchRequest &request, const Failure &fail);
 
+// How many messages the archive holds, from the channels' counts (no
+// message is read).
+Expected<qint64> archivedMessages(const QSqlDatabase &db, const Failure &fail);
+
 // The walk runs only over archives of at least this many messages (the
 // channels' counts, asked first): in a smaller one a term that does not fill
 // a page reads all its rows and then is searched exactly anyway, which costs

@@ -516,13 +516,14 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     const sql::SearchShape shape = shapeFor(request);
     // Full text reads FTS5's index, fast at any frequency; a substring's
     // trigram index is slow for frequent ones, which the walk finds at once.
+    const sql::Where text = textFor(request);
+    const sql::Where filters = filtersFor(request);
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
-        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
-                             substringTest(request)};
-        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filtersFor(request), request, failureFn()))
+        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), text};
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
             return *page;
     }
-    return sql::search(*db, shape, whereFor(request), request, failureFn());
+    return sql::search(*db, shape, text + filters, request, failureFn());
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
