@@ -4,6 +4,16 @@
 
 using namespace fdd;
 
+namespace {
+
+// A row of a table whose columns are what is typed and what it gives.
+void row(const char *name, const QString &typed, const QString &gives)
+{
+    QTest::newRow(name) << typed << gives;
+}
+
+} // namespace
+
 // The search language's parser: what each way of typing a search means
 // (written as the canonical form, which says it unambiguously), and where a
 // search that does not parse goes wrong.
@@ -16,9 +26,6 @@ private slots:
     {
         QTest::addColumn<QString>("typed");
         QTest::addColumn<QString>("canonical");
-        const auto row = [](const char *name, const QString &typed, const QString &canonical) {
-            QTest::newRow(name) << typed << canonical;
-        };
         row("words", QStringLiteral("deploy  failed"), QStringLiteral("deploy failed"));
         row("exact text", QStringLiteral("\"release notes\""), QStringLiteral("\"release notes\""));
         row("exact text with a quote and a backslash", QStringLiteral("\"say \\\"hi\\\" \\\\o/\""), QStringLiteral("\"say \\\"hi\\\" \\\\o/\""));
@@ -107,9 +114,6 @@ private slots:
     {
         QTest::addColumn<QString>("typed");
         QTest::addColumn<QString>("message");
-        const auto row = [](const char *name, const QString &typed, const QString &message) {
-            QTest::newRow(name) << typed << message;
-        };
         row("empty", QStringLiteral("   "), QStringLiteral("The search is empty"));
         row("value missing", QStringLiteral("from:"), QStringLiteral("A value is missing after from: at column 6."));
         row("columns count an emoji once", QStringLiteral("\U0001F600 from:"), QStringLiteral("A value is missing after from: at column 8."));
