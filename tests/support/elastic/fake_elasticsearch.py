@@ -12,7 +12,9 @@ response bodies shaped like Elasticsearch 8's documented ones:
   PUT /{index}/_create/{id}           409 when the document exists
   POST /{index}/_update/{id}          {"doc": {...}, "upsert": {...}}; 404 document_missing_exception
   POST /{index}/_search               query: bool (must, filter, must_not), term, terms, ids, range,
-                                      match (operator and/or), wildcard (case_insensitive), match_all;
+                                      match (operator and/or), wildcard (case_insensitive), match_all,
+                                      match_none, regexp (case_insensitive), bool should
+                                      (minimum_should_match);
                                       sort, from, size, search_after, track_total_hits, _source,
                                       aggs: terms, date_histogram (calendar_interval day), min, max
   POST /{index}/_count
@@ -34,6 +36,7 @@ import zoneinfo
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import snowballstemmer
@@ -112,7 +115,16 @@ def matches(doc, query):
                 return False
         items = body.get("must_not", [])
         items = items if isinstance(items, list) else [items]
-        return not any(matches(doc, q) for q in items)
+        if any(matches(doc, q) for q in items):
+            return False
+        items = body.get("should", [])
+        items = items if isinstance(items, list) else [items]
+        # Elasticsearch's default: 1 when the bool has only should clauses, else 0.
+        only_should = not any(body.get(c) for c in ("must", "filter", "must_not"))
+        minimum = int(body.get("minimum_should_match", 1 if only_should else 0))
+        return sum(1 for q in items if matches(doc, q)) >= minimum
+    if kind == "match_none":
+        return False
     if kind == "ids":
         return doc["_id"] in body["values"]
     (field, spec), = body.items()
@@ -149,6 +161,13 @@ def matches(doc, query):
         pattern = spec["value"] if isinstance(spec, dict) else spec
         insensitive = isinstance(spec, dict) and spec.get("case_insensitive", False)
         return value is not None and wildcard_regex(pattern, insensitive).match(value) is not None
+    if kind == "regexp":
+        # Lucene's regular expressions match the whole value; the fixtures'
+        # expressions are in the part of the syntax Python's re reads alike.
+        pattern = spec["value"] if isinstance(spec, dict) else spec
+        insensitive = isinstance(spec, dict) and spec.get("case_insensitive", False)
+        flags = re.DOTALL | (re.IGNORECASE if insensitive else 0)
+        return value is not None and re.fullmatch(pattern, value, flags) is not None
     raise ValueError(f"unsupported query [{kind}]")
 
 
@@ -234,8 +253,19 @@ def aggregate(docs, aggs):
 def search(index, body):
     data = indices[index]
     query = body.get("query", {"match_all": {}})
+    # A search timeout ("500ms", "2s") is best effort, as Elasticsearch's:
+    # past it, the hits found so far come back with timed_out true.
+    timeout = body.get("timeout")
+    deadline = None
+    if timeout:
+        unit = 0.001 if timeout.endswith("ms") else 1.0
+        deadline = time.monotonic() + float(timeout.rstrip("ms")) * unit
+    timed_out = False
     docs = []
     for doc_id, source in data["docs"].items():
+        if deadline is not None and time.monotonic() > deadline:
+            timed_out = True
+            break
         d = dict(source, _id=doc_id)
         if matches(d, query):
             d["_score"] = score(d, query)
@@ -267,7 +297,7 @@ def search(index, body):
             hit["sort"] = [v for v, _ in sort_key(d, sort)]
         hits.append(hit)
     matched = [dict(data["docs"][d["_id"]], _id=d["_id"]) for d in docs] if "aggs" in body else None
-    answer = {"took": 1, "timed_out": False, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+    answer = {"took": 1, "timed_out": timed_out, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
               "hits": {"total": {"value": total, "relation": "eq"}, "max_score": None, "hits": hits}}
     if "aggs" in body:
         everything = [dict(s, _id=i) for i, s in data["docs"].items() if matches(dict(s, _id=i), query)]
@@ -316,6 +346,9 @@ def bulk(lines, default_index):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes; with Nagle's algorithm
+    # the body waited for the client's delayed ACK, 40 ms a request.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
