@@ -1,5 +1,7 @@
 #include "query.h"
 
+#include "portableregex.h"
+
 #include "model/searchrequest.h"
 
 #include <QDate>
@@ -72,6 +74,9 @@ Expected<QString> filterValue(Query::Field field, const QString &value, int colu
     case Query::Field::In:
         return lower; // names and ids are matched ignoring case
     case Query::Field::Reaction:
+        // :fire: as Discord writes a standard emoji's code; the tag has it without colons
+        if (value.size() > 2 && value.startsWith(u':') && value.endsWith(u':'))
+            return value.mid(1, value.size() - 2);
         return value;
     }
     return value;
@@ -255,9 +260,8 @@ private:
             return at(QStringLiteral("The regular expression is %1 characters long (the limit is %2)")
                           .arg(pattern.size()).arg(Query::MaxRegexLength),
                       column);
-        const QRegularExpression check(pattern);
-        if (!check.isValid())
-            return at(QStringLiteral("The regular expression is not valid (%1)").arg(check.errorString()), column);
+        if (Expected<PortableRegex> portable = PortableRegex::parse(pattern); !portable)
+            return at(portable.error().message + QStringLiteral(", which starts"), column);
         return Token{Token::Kind::Regex, pattern, ignoreCase, {}, column};
     }
 
@@ -552,6 +556,22 @@ bool Query::operator==(const Query &other) const
 {
     return kind == other.kind && words == other.words && text == other.text && ignoreCase == other.ignoreCase
            && (kind != Kind::Filter || field == other.field) && children == other.children;
+}
+
+QStringList Query::positiveWords() const
+{
+    if (kind == Kind::Words)
+        return words;
+    QStringList out;
+    if (kind == Kind::And || kind == Kind::Or)
+        for (const Query &c : children)
+            out += c.positiveWords();
+    return out;
+}
+
+bool Query::contains(Kind k) const
+{
+    return kind == k || std::any_of(children.begin(), children.end(), [k](const Query &c) { return c.contains(k); });
 }
 
 } // namespace fdd

@@ -49,6 +49,11 @@ struct Query
     // The values `has:` takes.
     static const QStringList &hasValues();
 
+    // The words a message must have for the tree to match through them
+    // (none under a negation), in order: what relevance ranks by.
+    QStringList positiveWords() const;
+    bool contains(Kind kind) const;
+
     bool operator==(const Query &other) const; // all but the columns
 };
 

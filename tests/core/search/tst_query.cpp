@@ -1,4 +1,7 @@
+#include "search/portableregex.h"
 #include "search/query.h"
+
+#include <QRegularExpression>
 
 #include <QTest>
 
@@ -31,7 +34,8 @@ private slots:
         row("exact text with a quote and a backslash", QStringLiteral("\"say \\\"hi\\\" \\\\o/\""), QStringLiteral("\"say \\\"hi\\\" \\\\o/\""));
         row("regex", QStringLiteral("/time ?out/"), QStringLiteral("/time ?out/"));
         row("regex ignoring case", QStringLiteral("/time ?out/i"), QStringLiteral("/time ?out/i"));
-        row("regex with a slash", QStringLiteral("/a\\/b\\d/"), QStringLiteral("/a\\/b\\d/"));
+        row("regex with a slash", QStringLiteral("/a\\/b[0-9]/"), QStringLiteral("/a\\/b[0-9]/"));
+        row("reaction as :code:", QStringLiteral("reaction::fire:"), QStringLiteral("reaction:fire"));
         row("a path is a word", QStringLiteral("/usr/bin"), QStringLiteral("\\/usr/bin"));
         row("a command is a word", QStringLiteral("/help"), QStringLiteral("\\/help"));
         row("and/or is a word", QStringLiteral("and/or"), QStringLiteral("and/or"));
@@ -128,7 +132,8 @@ private slots:
         row("quotes empty", QStringLiteral("\"  \""), QStringLiteral("The quotes are empty at column 1."));
         row("quoted value open", QStringLiteral("from:\"al"), QStringLiteral("The quote opened is not closed at column 6."));
         row("regex empty", QStringLiteral("//"), QStringLiteral("The regular expression is empty at column 1."));
-        row("regex invalid", QStringLiteral("x /a(/"), QStringLiteral("The regular expression is not valid"));
+        row("regex invalid", QStringLiteral("x /a(/"), QStringLiteral("A ( is not closed, at character 3 of the regular expression, which starts at column 3."));
+        row("regex letter escape", QStringLiteral("/a\\d/"), QStringLiteral("\\d is not understood by every store (write a class such as [0-9] or [a-z], or the character itself), at character 3 of the regular expression, which starts at column 1."));
         row("regex too long", QLatin1Char('/') + QString(201, u'a') + QLatin1Char('/'), QStringLiteral("The regular expression is 201 characters long (the limit is 200) at column 1."));
         row("paren open", QStringLiteral("(a b"), QStringLiteral("This ( is not closed at column 1."));
         row("paren close", QStringLiteral("a b)"), QStringLiteral("This ) closes nothing at column 4."));
@@ -160,6 +165,80 @@ private slots:
         QVERIFY(!q);
         QCOMPARE(q.error().kind, Error::Kind::BadInput);
         QVERIFY2(q.error().message.startsWith(message), qPrintable(q.error().message));
+    }
+
+    // The regular expressions every store reads alike, as each is given them.
+    void portableRegex_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QString>("postgres");
+        QTest::addColumn<QString>("pcre");
+        QTest::addColumn<QString>("lucene");
+        const auto row = [](const char *name, const char *pattern, const char *postgres, const char *pcre, const char *lucene) {
+            QTest::newRow(name) << QString::fromUtf8(pattern) << QString::fromUtf8(postgres) << QString::fromUtf8(pcre)
+                                << QString::fromUtf8(lucene);
+        };
+        row("literal", "time ?out", "time ?out", "(?s)time ?out", ".*(time ?out).*");
+        row("classes and counts", "[a-z0-9]{2,5}[^x]", "[a-z0-9]{2,5}[^x]", "(?s)[a-z0-9]{2,5}[^x]", ".*([a-z0-9]{2,5}[^x]).*");
+        row("open count", "a{2,}", "a{2,}", "(?s)a{2,}", ".*(a{2,}).*");
+        row("groups and alternatives", "(ab|cd)+", "(ab|cd)+", "(?s)(ab|cd)+", ".*((ab|cd)+).*");
+        row("anchors", "^start.*end$", "^start.*end$", "(?s)^start.*end\\z", "(start.*end)");
+        row("escaped dollar is not an anchor", "cost\\$", "cost\\$", "(?s)cost\\$", ".*(cost\\$).*");
+        row("Lucene's operators are characters", "a@b&c~d#e<f>g\"h", "a\\@b\\&c\\~d\\#e\\<f\\>g\\\"h",
+            "(?s)a\\@b\\&c\\~d\\#e\\<f\\>g\\\"h", ".*(a\\@b\\&c\\~d\\#e\\<f\\>g\\\"h).*");
+        row("punctuation in a class", "[.\\-_]", "[\\.\\-\\_]", "(?s)[\\.\\-\\_]", ".*([\\.\\-\\_]).*");
+        row("a lone brace is a character", "a}", "a\\}", "(?s)a\\}", ".*(a\\}).*");
+        row("unicode", "école|привет", "école|привет", "(?s)école|привет", ".*(école|привет).*");
+    }
+
+    void portableRegex()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QString, postgres);
+        QFETCH(QString, pcre);
+        QFETCH(QString, lucene);
+        const Expected<PortableRegex> r = PortableRegex::parse(pattern);
+        QVERIFY2(r, r ? "" : qPrintable(r.error().message));
+        QCOMPARE(r->postgres(), postgres);
+        QCOMPARE(r->pcre(false), pcre);
+        QCOMPARE(r->lucene(), lucene);
+        QVERIFY(QRegularExpression(r->pcre(true)).isValid());
+    }
+
+    void portableRegexRefusals_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QString>("message");
+        const auto row = [](const char *name, const char *pattern, const char *message) {
+            QTest::newRow(name) << QString::fromUtf8(pattern) << QString::fromUtf8(message);
+        };
+        row("letter escape", "\\w+", "\\w is not understood by every store");
+        row("lookahead", "a(?=b)", "(? groups are not understood by every store, at character 3");
+        row("lazy", "a+?", "Two repetitions follow each other");
+        row("nothing to repeat", "*a", "* repeats nothing, at character 1");
+        row("anchor inside", "a^b", "^ is understood only at the start of the expression, at character 2");
+        row("anchors and alternatives", "^a|b", "^ and $ anchor the whole expression");
+        row("count too large", "a{256}", "A count may be at most 255");
+        row("count backwards", "a{5,2}", "The count {5,2} runs backwards");
+        row("brace not a count", "a{x}", "A { starts a count");
+        row("empty alternative", "a|", "An alternative is empty");
+        row("empty group", "()", "An alternative is empty");
+        row("unclosed class", "[ab", "A [ is not closed");
+        row("empty class", "[]", "A class is empty");
+        row("dash in a class", "[a-]", "Write \\- for a dash inside a class");
+        row("backwards range", "[z-a]", "The range z-a runs backwards");
+        row("POSIX class", "[[:alpha:]]", "Write \\[ for a [ inside a class");
+        row("stray close", "a)", "This ) closes nothing, at character 2");
+        row("only anchors", "^$", "The regular expression matches only an empty text");
+    }
+
+    void portableRegexRefusals()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QString, message);
+        const Expected<PortableRegex> r = PortableRegex::parse(pattern);
+        QVERIFY(!r);
+        QVERIFY2(r.error().message.startsWith(message), qPrintable(r.error().message));
     }
 
     void nestingWithinTheLimitParses()
