@@ -295,12 +295,23 @@ QStringList Message::tags() const
         if (u.id != 0 && !t.contains(tag))
             t << tag;
     }
-    for (const Reaction &r : reactions) {
-        for (const QString &tag : {r.emoji.name.isEmpty() ? QString() : QStringLiteral("reaction:") + r.emoji.name,
-                                   r.emoji.id ? QStringLiteral("reaction:") + QString::number(r.emoji.id) : QString()})
-            if (!tag.isEmpty() && !t.contains(tag))
-                t << tag;
+    const auto add = [&t](const QString &prefix, const QString &value) {
+        const QString tag = prefix + value;
+        if (!value.isEmpty() && !t.contains(tag))
+            t << tag;
+    };
+    for (const UserRef &u : mentions) {
+        add(QStringLiteral("mentions:"), u.name.toLower());
+        add(QStringLiteral("mentions:"), u.nickname.toLower());
     }
+    for (const Reaction &r : reactions) {
+        add(QStringLiteral("reaction:"), r.emoji.name);
+        add(QStringLiteral("reaction:"), r.emoji.code);
+        add(QStringLiteral("reaction:"), r.emoji.id ? QString::number(r.emoji.id) : QString());
+    }
+    // from:NAME, ignoring case (from:ID reads the author's id itself).
+    add(QStringLiteral("from:"), authorName.toLower());
+    add(QStringLiteral("from:"), authorNickname.toLower());
     return t;
 }
 

@@ -173,7 +173,9 @@ struct Message
     // side-table index backs them in every store):
     //   has:file has:image has:video has:sound has:embed has:sticker
     //   has:reaction has:reply has:link pinned bot edited
-    //   mentions:<user id>  reaction:<emoji name>  reaction:<custom emoji id>
+    //   mentions:<user id>  mentions:<name or nickname, lower case>
+    //   reaction:<emoji name>  reaction:<emoji code>  reaction:<custom emoji id>
+    //   from:<author name or nickname, lower case>
     QStringList tags() const;
 
     // Everything past the original columns, as compact JSON (the stores keep

@@ -110,7 +110,8 @@ private slots:
         QVERIFY(m.hasLink());
         const QStringList tags = m.tags();
         for (const char *t : {"has:file", "has:image", "has:sound", "has:embed", "has:reaction", "has:link", "pinned", "edited",
-                              "mentions:7777777777777777777", "reaction:🔥", "reaction:partyblob", "reaction:1310000000000000200"})
+                              "mentions:7777777777777777777", "mentions:bob", "reaction:🔥", "reaction:fire", "reaction:partyblob",
+                              "reaction:1310000000000000200", "from:alice", "from:alice w."})
             QVERIFY2(tags.contains(QString::fromUtf8(t)), t);
         for (const char *t : {"has:video", "has:reply", "has:sticker", "bot"})
             QVERIFY2(!tags.contains(QString::fromUtf8(t)), t);
