@@ -9,7 +9,7 @@ FDD_PACKAGES=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev
     libqt6sql6-psql libqt6sql6-sqlite
-    libhiredis-dev rapidjson-dev libpq-dev
+    libhiredis-dev rapidjson-dev libpq-dev libsqlite3-dev
     postgresql-15 postgresql-contrib redis-server
     iproute2 procps xvfb xauth time python3 python3-snowballstemmer
     gnome-keyring dbus-daemon libsystemd-dev

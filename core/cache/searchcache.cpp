@@ -59,7 +59,8 @@ std::optional<SearchRequest> SearchCache::decodeRequest(const QByteArray &bytes)
     s >> version >> kind >> r.text >> r.startDate >> r.endDate >> channel >> author >> r.page >> r.pageSize >> sort;
     if (version == 2)
         s >> r.zone;
-    if (s.status() != QDataStream::Ok || (version != 1 && version != 2) || kind < 0 || kind > int(SearchRequest::Kind::All))
+    if (s.status() != QDataStream::Ok || (version != 1 && version != 2) || kind < 0 || kind > int(SearchRequest::Kind::Query)
+        || sort < 0 || sort > int(SearchRequest::Sort::Oldest))
         return std::nullopt;
     r.kind = SearchRequest::Kind(kind);
     r.sort = SearchRequest::Sort(sort);

@@ -11,6 +11,7 @@ QString SearchRequest::kindName(Kind kind)
     case Kind::FullText: return QStringLiteral("fulltext");
     case Kind::Date: return QStringLiteral("date");
     case Kind::All: return QStringLiteral("all");
+    case Kind::Query: return QStringLiteral("query");
     }
     return {};
 }

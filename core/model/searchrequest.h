@@ -1,6 +1,7 @@
 #pragma once
 
 #include "message.h"
+#include "search/query.h"
 
 #include <QByteArray>
 #include <QDate>
@@ -19,10 +20,12 @@ struct SearchRequest
         FullText,  // English-stemmed full text (plainto_tsquery semantics)
         Date,      // message date within [startDate, endDate], inclusive
         All,       // full-text matches that also contain the term, unpaged
+        Query,     // the search language (Query); `text` as typed, then canonical
     };
 
-    // Relevance applies to full-text searches; every other kind is newest first.
-    enum class Sort { Newest, Relevance };
+    // Relevance applies to full-text searches and to queries with words;
+    // Oldest to queries; every other kind is newest first.
+    enum class Sort { Newest, Relevance, Oldest };
 
     static constexpr int MaxTermLength = 100;
     static constexpr int MaxPageSize = 100;
@@ -30,6 +33,7 @@ struct SearchRequest
 
     Kind kind = Kind::Substring;
     QString text;
+    fdd::Query query; // Kind::Query: the tree of `text` (SearchService::validate parses it)
     QDate startDate; // calendar days in `zone`
     QDate endDate;
     // The IANA zone whose calendar days the dates (and a timeline's days)

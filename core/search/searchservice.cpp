@@ -21,7 +21,17 @@ Expected<QDate> SearchService::parseDate(const QString &text, const QString &wha
 Expected<SearchRequest> SearchService::validate(SearchRequest r)
 {
     r.text = r.text.trimmed();
-    if (r.kind != SearchRequest::Kind::Date) {
+    if (r.kind == SearchRequest::Kind::Query) {
+        if (r.text.contains(QChar(0)))
+            return Error::badInput(QStringLiteral("The search contains a NUL character, which no message can hold: remove it."));
+        Expected<Query> query = Query::parse(r.text);
+        if (!query)
+            return query.error();
+        r.query = std::move(*query);
+        r.text = r.query.canonical(); // one key for every way of typing it
+        if (r.sort == SearchRequest::Sort::Relevance && r.query.positiveWords().isEmpty())
+            r.sort = SearchRequest::Sort::Newest; // nothing to rank by
+    } else if (r.kind != SearchRequest::Kind::Date) {
         if (r.text.isEmpty())
             return Error::badInput(QStringLiteral("The search term is empty: enter 1 to %1 characters.")
                                        .arg(SearchRequest::MaxTermLength));
@@ -42,8 +52,8 @@ Expected<SearchRequest> SearchService::validate(SearchRequest r)
     if (r.startDate.isValid() && r.endDate.isValid() && r.startDate > r.endDate)
         return Error::badInput(QStringLiteral("The start date %1 is after the end date %2.")
                                    .arg(r.startDate.toString(Qt::ISODate), r.endDate.toString(Qt::ISODate)));
-    if (r.kind != SearchRequest::Kind::FullText)
-        r.sort = SearchRequest::Sort::Newest; // only full text has a rank
+    if ((r.kind != SearchRequest::Kind::FullText || r.sort == SearchRequest::Sort::Oldest) && r.kind != SearchRequest::Kind::Query)
+        r.sort = SearchRequest::Sort::Newest; // only full text has a rank, only a query another order
     if (r.kind != SearchRequest::Kind::All) {
         if (r.page < 1)
             return Error::badInput(QStringLiteral("The page must be 1 or more; %1 was asked for.").arg(r.page));
@@ -137,9 +147,11 @@ void SearchService::dataChanged(const std::atomic_bool *stop) const
         (void)m_cache->invalidate([this, stop](const SearchRequest &r) -> Expected<SearchPage> {
             if (stop && stop->load())
                 return Error::cancelled(QStringLiteral("Stopping."));
-            SearchRequest exact = r;
-            exact.exactTotal = true; // what is cached is counted
-            return m_store->search(exact);
+            Expected<SearchRequest> exact = validate(r); // a query's tree from its text
+            if (!exact)
+                return exact.error();
+            exact->exactTotal = true; // what is cached is counted
+            return m_store->search(*exact);
         });
     }
 }

@@ -1,5 +1,8 @@
 #include "elasticstore.h"
 
+#include "search/filtertest.h"
+#include "search/portableregex.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFileInfo>
@@ -354,19 +357,138 @@ Expected<std::unique_ptr<IngestSession>> ElasticStore::beginIngest()
     return std::unique_ptr<IngestSession>(std::make_unique<ElasticIngestSession>(this));
 }
 
-QJsonObject ElasticStore::queryFor(const SearchRequest &r)
+namespace {
+
+Object boolOf(const QString &occur, const Array &clauses)
+{
+    Object b{{occur, clauses}};
+    if (occur == QLatin1String("should"))
+        b.insert(QStringLiteral("minimum_should_match"), 1);
+    return {{QStringLiteral("bool"), b}};
+}
+
+Object wordsMatch(const QString &words)
+{
+    return {{QStringLiteral("match"), Object{{QStringLiteral("content"), Object{{QStringLiteral("query"), words},
+                                                                             {QStringLiteral("operator"), QStringLiteral("and")}}}}}};
+}
+
+Object containing(const QString &text)
+{
+    return {{QStringLiteral("wildcard"), Object{{QStringLiteral("content.wildcard"),
+                                                 Object{{QStringLiteral("value"), wildcardContaining(text)},
+                                                        {QStringLiteral("case_insensitive"), true}}}}}};
+}
+
+Object filterQuery(const FilterTest &t)
+{
+    switch (t.kind) {
+    case FilterTest::Kind::Tag:
+        return t.negated ? boolOf(QStringLiteral("must_not"), {term("tags", t.tag)}) : term("tags", t.tag);
+    case FilterTest::Kind::AuthorOrTag:
+        if (!t.authorId)
+            return term("tags", t.tag);
+        return boolOf(QStringLiteral("should"), {term("author_id", id(t.authorId)), term("tags", t.tag)});
+    case FilterTest::Kind::Channels: {
+        if (t.channels.isEmpty())
+            return {{QStringLiteral("match_none"), Object{}}};
+        Array ids;
+        for (const Snowflake c : t.channels)
+            ids.append(id(c));
+        return {{QStringLiteral("terms"), Object{{QStringLiteral("channel_id"), ids}}}};
+    }
+    case FilterTest::Kind::Instants: {
+        Object range;
+        if (t.fromDay.isValid())
+            range.insert(QStringLiteral("gte"), t.fromMs);
+        if (t.toDay.isValid())
+            range.insert(QStringLiteral("lt"), t.toMs);
+        return {{QStringLiteral("range"), Object{{QStringLiteral("timestamp"), range}}}};
+    }
+    }
+    return {};
+}
+
+// The search language's tree as one query: user text only in JSON strings.
+Object compiled(const Query &q, const QTimeZone &zone, const QList<Channel> &channels)
+{
+    switch (q.kind) {
+    case Query::Kind::Words:
+        return wordsMatch(q.words.join(QLatin1Char(' ')));
+    case Query::Kind::Exact:
+        return containing(q.text);
+    case Query::Kind::Regex: {
+        const Expected<PortableRegex> regex = PortableRegex::parse(q.text); // the parser checked it
+        if (!regex)
+            return {{QStringLiteral("match_none"), Object{}}};
+        return {{QStringLiteral("regexp"), Object{{QStringLiteral("content.wildcard"),
+                                                   Object{{QStringLiteral("value"), regex->lucene()},
+                                                          {QStringLiteral("flags"), QStringLiteral("NONE")},
+                                                          {QStringLiteral("case_insensitive"), q.ignoreCase}}}}}};
+    }
+    case Query::Kind::Filter:
+        return filterQuery(FilterTest::of(q, zone, channels));
+    case Query::Kind::Not:
+        return boolOf(QStringLiteral("must_not"), {compiled(q.children.first(), zone, channels)});
+    case Query::Kind::And:
+    case Query::Kind::Or: {
+        Array parts;
+        for (const Query &c : q.children)
+            parts.append(compiled(c, zone, channels));
+        return boolOf(q.kind == Query::Kind::And ? QStringLiteral("must") : QStringLiteral("should"), parts);
+    }
+    }
+    return {};
+}
+
+bool hasRegex(const SearchRequest &r)
+{
+    return r.kind == SearchRequest::Kind::Query && r.query.contains(Query::Kind::Regex);
+}
+
+// A search with a regular expression stops at the budget (Elasticsearch's
+// own search timeout) and says so.
+void budget(Object &body, const SearchRequest &r)
+{
+    if (hasRegex(r))
+        body.insert(QStringLiteral("timeout"), QStringLiteral("%1ms").arg(PortableRegex::budgetMs()));
+}
+
+Expected<QJsonObject> withinBudget(Expected<QJsonObject> answer)
+{
+    if (answer && answer->value(QStringLiteral("timed_out")).toBool())
+        return PortableRegex::tooSlow();
+    return answer;
+}
+
+Array timeOrder(const SearchRequest &r)
+{
+    if (r.sort != SearchRequest::Sort::Oldest)
+        return newestFirst();
+    return {Object{{QStringLiteral("timestamp"), QStringLiteral("asc")}},
+            Object{{QStringLiteral("message_id"), QStringLiteral("asc")}}};
+}
+
+} // namespace
+
+Expected<QJsonObject> ElasticStore::queryFor(const SearchRequest &r)
 {
     Array must;
     Array filter;
+    if (r.kind == SearchRequest::Kind::Query) {
+        QList<Channel> all;
+        if (FilterTest::needsChannels(r.query)) {
+            Expected<QList<Channel>> listed = channels();
+            if (!listed)
+                return listed.error();
+            all = std::move(*listed);
+        }
+        must.append(compiled(r.query, r.timeZone(), all));
+    }
     if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
-        must.append(Object{{QStringLiteral("match"),
-                            Object{{QStringLiteral("content"), Object{{QStringLiteral("query"), r.text},
-                                                                      {QStringLiteral("operator"), QStringLiteral("and")}}}}}});
+        must.append(wordsMatch(r.text));
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
-        filter.append(Object{{QStringLiteral("wildcard"),
-                              Object{{QStringLiteral("content.wildcard"),
-                                      Object{{QStringLiteral("value"), wildcardContaining(r.text)},
-                                             {QStringLiteral("case_insensitive"), true}}}}}});
+        filter.append(containing(r.text));
     if (!r.isUtc() && (r.startDate.isValid() || r.endDate.isValid())) {
         // The zone's days, as instants.
         const auto [from, to] = r.instantRange();
@@ -388,7 +510,7 @@ QJsonObject ElasticStore::queryFor(const SearchRequest &r)
         filter.append(term("channel_id", id(r.channelId)));
     if (r.authorId != 0)
         filter.append(term("author_id", id(r.authorId)));
-    return {{QStringLiteral("bool"), Object{{QStringLiteral("must"), must}, {QStringLiteral("filter"), filter}}}};
+    return Object{{QStringLiteral("bool"), Object{{QStringLiteral("must"), must}, {QStringLiteral("filter"), filter}}}};
 }
 
 Expected<QJsonObject> ElasticStore::searchBody(const QJsonObject &body, const QString &what) const
@@ -411,16 +533,21 @@ Expected<SearchPage> ElasticStore::search(const SearchRequest &request)
         page.pageSize = int(*n);
         return page;
     }
-    const bool relevance = request.kind == SearchRequest::Kind::FullText && request.sort == SearchRequest::Sort::Relevance;
-    Array sort = newestFirst();
+    const bool relevance = request.sort == SearchRequest::Sort::Relevance
+                           && (request.kind == SearchRequest::Kind::FullText || request.kind == SearchRequest::Kind::Query);
+    Array sort = timeOrder(request);
     if (relevance)
         sort.prepend(Object{{QStringLiteral("_score"), QStringLiteral("desc")}});
-    const QJsonObject query = queryFor(request);
+    const Expected<QJsonObject> compiledQuery = queryFor(request);
+    if (!compiledQuery)
+        return compiledQuery.error();
+    const QJsonObject &query = *compiledQuery;
     SearchPage page;
     page.page = request.page;
     page.pageSize = request.pageSize;
     Object body{{QStringLiteral("query"), query}, {QStringLiteral("sort"), sort},
                 {QStringLiteral("track_total_hits"), true}, {QStringLiteral("size"), request.pageSize}};
+    budget(body, request);
     const qint64 offset = request.offset();
     constexpr qint64 window = 10000; // index.max_result_window
     if (offset + request.pageSize <= window) {
@@ -446,7 +573,7 @@ Expected<SearchPage> ElasticStore::search(const SearchRequest &request)
         if (!after.isEmpty())
             body.insert(QStringLiteral("search_after"), after);
     }
-    Expected<QJsonObject> answer = searchBody(body, QStringLiteral("search the messages"));
+    Expected<QJsonObject> answer = withinBudget(searchBody(body, QStringLiteral("search the messages")));
     if (!answer)
         return answer.error();
     page.totalCount = totalOf(*answer);
@@ -457,10 +584,13 @@ Expected<SearchPage> ElasticStore::search(const SearchRequest &request)
 
 Expected<qint64> ElasticStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
 {
+    const Expected<QJsonObject> query = queryFor(request);
+    if (!query)
+        return query.error();
     QJsonArray after;
     qint64 visited = 0;
     for (;;) {
-        Object body{{QStringLiteral("query"), queryFor(request)}, {QStringLiteral("sort"), newestFirst()},
+        Object body{{QStringLiteral("query"), *query}, {QStringLiteral("sort"), newestFirst()},
                     {QStringLiteral("size"), 1000}, {QStringLiteral("track_total_hits"), false}};
         if (!after.isEmpty())
             body.insert(QStringLiteral("search_after"), after);
@@ -489,12 +619,16 @@ Expected<QList<DayCount>> ElasticStore::countByDay(const SearchRequest &request)
                      {QStringLiteral("format"), QStringLiteral("yyyy-MM-dd")}};
     if (!request.isUtc())
         histogram.insert(QStringLiteral("time_zone"), QString::fromUtf8(request.zone));
-    const Object body{{QStringLiteral("query"), queryFor(request)},
-                      {QStringLiteral("size"), 0},
-                      {QStringLiteral("aggs"),
-                       Object{{QStringLiteral("days"),
-                               Object{{QStringLiteral("date_histogram"), histogram}}}}}};
-    Expected<QJsonObject> r = searchBody(body, QStringLiteral("count matches by day"));
+    const Expected<QJsonObject> query = queryFor(request);
+    if (!query)
+        return query.error();
+    Object body{{QStringLiteral("query"), *query},
+                {QStringLiteral("size"), 0},
+                {QStringLiteral("aggs"),
+                 Object{{QStringLiteral("days"),
+                         Object{{QStringLiteral("date_histogram"), histogram}}}}}};
+    budget(body, request);
+    Expected<QJsonObject> r = withinBudget(searchBody(body, QStringLiteral("count matches by day")));
     if (!r)
         return r.error();
     QList<DayCount> days;

@@ -35,8 +35,9 @@ public:
     Expected<std::unique_ptr<ChannelLock>> lockChannel(Snowflake channel) override;
 
     // The query of a request: bool filters of fixed shapes, the user's text
-    // only ever a JSON string value (never query_string DSL).
-    static QJsonObject queryFor(const SearchRequest &request);
+    // only ever a JSON string value (never query_string DSL). A query with
+    // in: reads the channels index first.
+    Expected<QJsonObject> queryFor(const SearchRequest &request);
     static QJsonObject mapping();
 
     const ElasticClient &client() const { return m_client; }

@@ -133,6 +133,19 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX discord_chats_day_order_idx ON discord_chats (message_date, \"timestamp\", message_id)"),
             QStringLiteral("DROP INDEX IF EXISTS discord_chats_date_idx"),
         },
+        // 5: the search language's from:NAME, mentions:NAME and
+        // reaction:CODE (Message::tags() since then), for the rows of
+        // before, from their columns and their detail. Rewrites the table once.
+        {
+            QStringLiteral("UPDATE discord_chats d SET tags = ARRAY(SELECT DISTINCT t FROM unnest(d.tags || ARRAY("
+                           " SELECT 'from:' || lower(x) FROM unnest(ARRAY[d.author_name, d.author_nickname]) x WHERE x <> ''"
+                           " UNION SELECT 'mentions:' || lower(u->>k)"
+                           "  FROM jsonb_array_elements(COALESCE(d.detail->'mentions', '[]')) u, unnest(ARRAY['name', 'nickname']) k"
+                           "  WHERE COALESCE(u->>k, '') <> ''"
+                           " UNION SELECT 'reaction:' || (r->'emoji'->>'code')"
+                           "  FROM jsonb_array_elements(COALESCE(d.detail->'reactions', '[]')) r"
+                           "  WHERE COALESCE(r->'emoji'->>'code', '') <> '')) t)"),
+        },
     };
     return all;
 }
@@ -146,52 +159,125 @@ constexpr auto selectColumns =
 
 constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
 
+// How the search language's leaves read PostgreSQL's columns and indexes.
+const sql::QueryDialect &dialect()
+{
+    static const sql::QueryDialect d{
+        [](const QStringList &words) {
+            sql::Where w;
+            w.add(QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)"), words.join(QLatin1Char(' ')));
+            return w;
+        },
+        [](const QString &text) {
+            sql::Where w;
+            // ≡ content ILIKE ?: PostgreSQL's ILIKE lowers both sides with
+            // lower() and then compares as LIKE does (UTF-8 databases).
+            w.add(QStringLiteral("content_folded LIKE lower(?) ESCAPE '\\'"), sql::likePattern(text));
+            return w;
+        },
+        [](const PortableRegex &regex, bool ignoreCase) {
+            sql::Where w;
+            // Ignoring case, on the folded text and its trigram index (a
+            // portable expression has no letter escapes for lower() to change).
+            w.add(ignoreCase ? QStringLiteral("content_folded ~ lower(?)") : QStringLiteral("content ~ ?"), regex.postgres());
+            return w;
+        },
+        QStringLiteral("tags @> ARRAY[CAST(? AS text)]"),
+        QStringLiteral("\"timestamp\""),
+        [](const QDate &d) { return QVariant(d); },
+        [](qint64 ms) { return QVariant(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); },
+    };
+    return d;
+}
+
 // The WHERE clause of a search, from fixed fragments; every value is bound:
 // what the text asks, then the filters every kind shares.
-sql::Where textFor(const SearchRequest &r)
+Expected<sql::Where> textFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
 {
+    if (r.kind == SearchRequest::Kind::Query)
+        return sql::compile(db, r, dialect(), fail);
     sql::Where w;
     if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
-        w.add(QStringLiteral("content_tsvector @@ plainto_tsquery('english', ?)"), r.text);
+        w = dialect().words({r.text});
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
-        // ≡ content ILIKE ?: PostgreSQL's ILIKE lowers both sides with
-        // lower() and then compares as LIKE does (UTF-8 databases).
-        w.add(QStringLiteral("content_folded LIKE lower(?) ESCAPE '\\'"), sql::likePattern(r.text));
+        w = w + dialect().exact(r.text);
     return w;
 }
 
 sql::Where filtersFor(const SearchRequest &r)
 {
     sql::Where w;
-    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d); }, QStringLiteral("\"timestamp\""),
-                    [](qint64 ms) { return QVariant(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); });
+    sql::addFilters(w, r, dialect().date, dialect().timestamp, dialect().instant);
     return w;
 }
 
-sql::Where whereFor(const SearchRequest &r)
+Expected<sql::Where> whereFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
 {
-    return textFor(r) + filtersFor(r);
+    Expected<sql::Where> text = textFor(db, r, fail);
+    if (!text)
+        return text;
+    return *text + filtersFor(r);
 }
 
-// Newest first, or for a full-text search by relevance (ts_rank), newest
-// first among equals.
+// Newest (or oldest) first, or for a full-text search or a query with
+// words by relevance (ts_rank), newest first among equals.
 sql::SearchShape shapeFor(const SearchRequest &r)
 {
     sql::SearchShape s{QStringLiteral("discord_chats"), QLatin1String(selectColumns),
                        {QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"), {}},
-                       QStringLiteral(" ORDER BY t DESC, id DESC"),
+                       sql::SearchShape::byTime(r),
                        // One primary-key probe per row of the page, always: as a
                        // plain join, a generic plan (which cannot know the page
                        // is small) hashed the whole table for it (500 ms).
                        QStringLiteral(" CROSS JOIN LATERAL (SELECT * FROM discord_chats x"
                                       " WHERE x.message_id = p.id AND x.message_date = p.d OFFSET 0) c")};
-    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance) {
+    if (r.sort == SearchRequest::Sort::Relevance
+        && (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::Query)) {
         s.keys.sql += QStringLiteral(", ts_rank(content_tsvector, plainto_tsquery('english', ?)) AS r");
-        s.keys.binds << r.text;
+        s.keys.binds << (r.kind == SearchRequest::Kind::Query ? r.query.positiveWords().join(QLatin1Char(' ')) : r.text);
         s.order = QStringLiteral(" ORDER BY r DESC, t DESC, id DESC");
     }
     return s;
 }
+
+// While it lives, a request with a regular expression runs within
+// PortableRegex::budgetMs() (the session's statement_timeout); check() turns
+// the cancellation into its sentence.
+class RegexBudget
+{
+public:
+    RegexBudget(const QSqlDatabase &db, const SearchRequest &r)
+        : m_db(db), m_active(r.kind == SearchRequest::Kind::Query && r.query.contains(Query::Kind::Regex))
+    {
+        if (m_active)
+            set(PortableRegex::budgetMs());
+    }
+    ~RegexBudget()
+    {
+        if (m_active)
+            set(0);
+    }
+    RegexBudget(const RegexBudget &) = delete;
+    RegexBudget &operator=(const RegexBudget &) = delete;
+
+    template<typename T>
+    Expected<T> check(Expected<T> result) const
+    {
+        if (!result && m_active && result.error().message.contains(QLatin1String("statement timeout")))
+            return PortableRegex::tooSlow();
+        return result;
+    }
+
+private:
+    void set(int ms)
+    {
+        QSqlQuery q(m_db);
+        q.exec(QStringLiteral("SET statement_timeout = %1").arg(ms)); // a number, never user text
+    }
+
+    QSqlDatabase m_db;
+    bool m_active;
+};
 
 PGconn *nativeHandle(const QSqlDatabase &db)
 {
@@ -680,17 +766,20 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     if (!db)
         return db.error();
     const sql::SearchShape shape = shapeFor(request);
-    const sql::Where text = textFor(request);
+    const Expected<sql::Where> text = textFor(*db, request, failureFor(*db));
+    if (!text)
+        return text.error();
     const sql::Where filters = filtersFor(request);
-    const bool newest = request.sort == SearchRequest::Sort::Newest || request.kind != SearchRequest::Kind::FullText;
+    const bool newest = request.sort == SearchRequest::Sort::Newest;
     if (!request.exactTotal && newest
         && (request.kind == SearchRequest::Kind::Substring || request.kind == SearchRequest::Kind::FullText)) {
         const sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
-                             QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), text};
+                             QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), *text};
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db)))
             return *page;
     }
-    return sql::search(*db, shape, text + filters, request, failureFor(*db));
+    const RegexBudget budget(*db, request);
+    return budget.check(sql::search(*db, shape, *text + filters, request, failureFor(*db)));
 }
 
 Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
@@ -698,8 +787,11 @@ Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::fu
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
+    const Expected<sql::Where> where = whereFor(*db, request, failureFor(*db));
+    if (!where)
+        return where.error();
     return sql::scan(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)), QLatin1String(newestFirst),
-                     whereFor(request), visit, failureFor(*db));
+                     *where, visit, failureFor(*db));
 }
 
 Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request)
@@ -710,7 +802,11 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
     sql::DayExpression day;
     if (!request.isUtc()) // PostgreSQL knows the IANA zones
         day = {QStringLiteral("CAST(\"timestamp\" AT TIME ZONE CAST(? AS text) AS date)"), {QString::fromUtf8(request.zone)}};
-    return sql::countByDay(*db, QStringLiteral("discord_chats"), whereFor(request), failureFor(*db), day);
+    const Expected<sql::Where> where = whereFor(*db, request, failureFor(*db));
+    if (!where)
+        return where.error();
+    const RegexBudget budget(*db, request);
+    return budget.check(sql::countByDay(*db, QStringLiteral("discord_chats"), *where, failureFor(*db), day));
 }
 
 void PostgresStore::noteImported(const QSet<QDate> &months, qint64 rows)

@@ -1,6 +1,7 @@
 #include "sqlcommon.h"
 
 #include "connectionpool.h"
+#include "search/filtertest.h"
 
 #include <QSqlError>
 
@@ -85,6 +86,89 @@ void addFilters(Where &where, const SearchRequest &r, const std::function<QVaria
 
 namespace {
 
+// `w`'s clauses as one.
+Where single(Where w)
+{
+    if (w.matchesNothing)
+        return {{QStringLiteral("1 = 0")}, {}, false};
+    if (w.clauses.size() > 1)
+        w.clauses = QStringList{QLatin1Char('(') + w.clauses.join(QStringLiteral(" AND ")) + QLatin1Char(')')};
+    return w;
+}
+
+Where filterClause(const FilterTest &t, const QueryDialect &d)
+{
+    Where w;
+    switch (t.kind) {
+    case FilterTest::Kind::Tag:
+        w.add(t.negated ? QStringLiteral("NOT ") + d.tag : d.tag, t.tag);
+        return w;
+    case FilterTest::Kind::AuthorOrTag:
+        if (!t.authorId) {
+            w.add(d.tag, t.tag);
+            return w;
+        }
+        return {{QStringLiteral("(author_id = ? OR ") + d.tag + QLatin1Char(')')}, {qint64(t.authorId), t.tag}, false};
+    case FilterTest::Kind::Channels: {
+        if (t.channels.isEmpty())
+            return {{}, {}, true};
+        QStringList marks;
+        for (const Snowflake c : t.channels) {
+            marks << QStringLiteral("?");
+            w.binds << qint64(c);
+        }
+        w.clauses << QStringLiteral("channel_id IN (") + marks.join(QStringLiteral(", ")) + QLatin1Char(')');
+        return w;
+    }
+    case FilterTest::Kind::Instants:
+        // The UTC days keep the date index (and PostgreSQL's partition pruning) in play.
+        if (t.fromDay.isValid()) {
+            w.add(QStringLiteral("message_date >= ?"), d.date(t.fromDay));
+            w.add(d.timestamp + QStringLiteral(" >= ?"), d.instant(t.fromMs));
+        }
+        if (t.toDay.isValid()) {
+            w.add(QStringLiteral("message_date <= ?"), d.date(t.toDay));
+            w.add(d.timestamp + QStringLiteral(" < ?"), d.instant(t.toMs));
+        }
+        return w;
+    }
+    return w;
+}
+
+Where compileNode(const Query &q, const QueryDialect &d, const QTimeZone &zone, const QList<Channel> &channels)
+{
+    switch (q.kind) {
+    case Query::Kind::Words:
+        return single(d.words(q.words));
+    case Query::Kind::Exact:
+        return single(d.exact(q.text));
+    case Query::Kind::Regex: {
+        const Expected<PortableRegex> regex = PortableRegex::parse(q.text); // the parser checked it
+        return regex ? single(d.regex(*regex, q.ignoreCase)) : single({{}, {}, true});
+    }
+    case Query::Kind::Filter:
+        return single(filterClause(FilterTest::of(q, zone, channels), d));
+    case Query::Kind::Not: {
+        const Where inner = compileNode(q.children.first(), d, zone, channels);
+        return {{QStringLiteral("NOT ") + inner.clauses.first()}, inner.binds, false};
+    }
+    case Query::Kind::And:
+    case Query::Kind::Or: {
+        Where all;
+        QStringList parts;
+        for (const Query &c : q.children) {
+            const Where part = compileNode(c, d, zone, channels);
+            parts << part.clauses.first();
+            all.binds << part.binds;
+        }
+        const QString op = q.kind == Query::Kind::And ? QStringLiteral(" AND ") : QStringLiteral(" OR ");
+        all.clauses << QLatin1Char('(') + parts.join(op) + QLatin1Char(')');
+        return all;
+    }
+    }
+    return single({{}, {}, true});
+}
+
 // Runs a cached statement with `binds`; on failure forgets it and says why.
 bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, QSqlQuery **out, QString *why)
 {
@@ -104,6 +188,28 @@ bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, 
 }
 
 } // namespace
+
+Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &zone, const QList<Channel> &channels)
+{
+    return compileNode(query, dialect, zone, channels);
+}
+
+Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail)
+{
+    QList<Channel> all;
+    if (FilterTest::needsChannels(request.query)) {
+        Expected<QList<Channel>> listed = channels(db, fail);
+        if (!listed)
+            return listed.error();
+        all = std::move(*listed);
+    }
+    return compile(request.query, dialect, request.timeZone(), all);
+}
+
+QString SearchShape::byTime(const SearchRequest &r)
+{
+    return r.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY t, id") : QStringLiteral(" ORDER BY t DESC, id DESC");
+}
 
 Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, const Where &where,
                             const SearchRequest &request, const Failure &fail)

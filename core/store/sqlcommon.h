@@ -4,6 +4,7 @@
 #include "model/expected.h"
 #include "model/searchpage.h"
 #include "model/searchrequest.h"
+#include "search/portableregex.h"
 #include "store/messagestore.h"
 
 #include <QSqlDatabase>
@@ -60,6 +61,26 @@ struct Where
 void addFilters(Where &where, const SearchRequest &r, const std::function<QVariant(const QDate &)> &date,
                 const QString &timestamp, const std::function<QVariant(qint64)> &instant);
 
+// How a store tests each leaf of the search language (Query): fixed
+// fragments, every value bound.
+struct QueryDialect
+{
+    std::function<Where(const QStringList &words)> words; // full text, every word
+    std::function<Where(const QString &text)> exact;      // contains it, ignoring case
+    std::function<Where(const PortableRegex &regex, bool ignoreCase)> regex;
+    QString tag;       // a message has the one bound tag (Message::tags())
+    QString timestamp; // the timestamp column, compared with instant()
+    std::function<QVariant(const QDate &)> date;
+    std::function<QVariant(qint64)> instant;
+};
+
+// The whole tree as one clause. `channels`: the archive's, for in: (see
+// FilterTest::needsChannels).
+Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &zone, const QList<Channel> &channels);
+// A Kind::Query request's tree as one clause, the archive's channels read
+// when it has an in:.
+Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
+
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
 {
@@ -72,6 +93,9 @@ struct OrderBy
 // the ORDER BY over those names, and how a page's keys find their rows.
 struct SearchShape
 {
+    // " ORDER BY t DESC, id DESC", or oldest first for Sort::Oldest.
+    static QString byTime(const SearchRequest &r);
+
     QString table;   // "discord_chats"
     QString columns; // as readMessage() reads them, unqualified
     OrderBy keys;    // "\"timestamp\" AS t, message_id AS id, …" and the values its expressions bind

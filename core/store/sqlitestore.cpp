@@ -8,11 +8,14 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSqlDriver>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QVariant>
+
+#include <sqlite3.h>
 
 Q_LOGGING_CATEGORY(lcSqlite, "fdd.store.sqlite")
 
@@ -81,6 +84,23 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TRIGGER messages_tags_ad AFTER DELETE ON messages BEGIN"
                            " DELETE FROM message_tags WHERE message_id = old.message_id; END"),
         },
+        // 4: the search language's from:NAME, mentions:NAME and
+        // reaction:CODE (Message::tags() since then), for the rows of
+        // before, from their columns and their detail; fdd_lower() folds as
+        // the tags do (SQLite's lower() folds ASCII only).
+        {
+            QStringLiteral("INSERT OR IGNORE INTO message_tags (tag, message_id)"
+                           " SELECT 'from:' || fdd_lower(author_name), message_id FROM messages WHERE author_name <> ''"
+                           " UNION ALL SELECT 'from:' || fdd_lower(author_nickname), message_id FROM messages WHERE author_nickname <> ''"),
+            QStringLiteral("INSERT OR IGNORE INTO message_tags (tag, message_id)"
+                           " SELECT 'mentions:' || fdd_lower(json_extract(u.value, '$.' || k.value)), m.message_id"
+                           " FROM messages m, json_each(m.detail, '$.mentions') u, json_each('[\"name\",\"nickname\"]') k"
+                           " WHERE json_valid(m.detail) AND COALESCE(json_extract(u.value, '$.' || k.value), '') <> ''"),
+            QStringLiteral("INSERT OR IGNORE INTO message_tags (tag, message_id)"
+                           " SELECT 'reaction:' || json_extract(r.value, '$.emoji.code'), m.message_id"
+                           " FROM messages m, json_each(m.detail, '$.reactions') r"
+                           " WHERE json_valid(m.detail) AND COALESCE(json_extract(r.value, '$.emoji.code'), '') <> ''"),
+        },
     };
     return all;
 }
@@ -108,13 +128,13 @@ QString ftsString(const QString &text)
 // - Shorter: LIKE (which folds ASCII) once for each way of writing the
 //   term's other letters in either case, as Elasticsearch builds its
 //   case-insensitive wildcard: "éa" is '%éa%' OR '%Éa%'.
-sql::Where substringTest(const SearchRequest &r)
+sql::Where substringTest(const QString &text)
 {
     sql::Where w;
-    const QList<uint> characters = r.text.toUcs4();
+    const QList<uint> characters = text.toUcs4();
     if (characters.size() >= 3) {
         w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?)"),
-              ftsString(r.text));
+              ftsString(text));
         return w;
     }
     QStringList spellings{QString()};
@@ -139,46 +159,159 @@ sql::Where substringTest(const SearchRequest &r)
     return w;
 }
 
-// What the text asks, then the filters every kind shares; every value bound.
-sql::Where textFor(const SearchRequest &r)
+// How the search language's leaves read SQLite's columns and indexes.
+const sql::QueryDialect &dialect()
 {
+    static const sql::QueryDialect d{
+        [](const QStringList &words) {
+            const QString query = SqliteStore::fullTextQuery(words.join(QLatin1Char(' ')));
+            sql::Where w;
+            w.matchesNothing = query.isEmpty(); // stop words only, as PostgreSQL's and Elasticsearch's
+            w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
+            return w;
+        },
+        substringTest,
+        [](const PortableRegex &regex, bool ignoreCase) {
+            sql::Where w;
+            w.add(QStringLiteral("fdd_regexp(?, content)"), regex.pcre(ignoreCase));
+            return w;
+        },
+        QStringLiteral("message_id IN (SELECT message_id FROM message_tags WHERE tag = ?)"),
+        QStringLiteral("ts"),
+        [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); },
+        [](qint64 ms) { return QVariant(ms); },
+    };
+    return d;
+}
+
+// What the text asks, then the filters every kind shares; every value bound.
+Expected<sql::Where> textFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
+{
+    if (r.kind == SearchRequest::Kind::Query)
+        return sql::compile(db, r, dialect(), fail);
     sql::Where w;
-    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All) {
-        const QString query = SqliteStore::fullTextQuery(r.text);
-        w.matchesNothing = query.isEmpty();
-        w.add(QStringLiteral("message_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)"), query);
-    }
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
+        w = dialect().words({r.text});
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
-        w = w + substringTest(r);
+        w = w + substringTest(r.text);
     return w;
 }
 
 sql::Where filtersFor(const SearchRequest &r)
 {
     sql::Where w;
-    sql::addFilters(w, r, [](const QDate &d) { return QVariant(d.toString(Qt::ISODate)); }, QStringLiteral("ts"),
-                    [](qint64 ms) { return QVariant(ms); });
+    sql::addFilters(w, r, dialect().date, dialect().timestamp, dialect().instant);
     return w;
 }
 
-sql::Where whereFor(const SearchRequest &r)
+Expected<sql::Where> whereFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
 {
-    return textFor(r) + filtersFor(r);
+    Expected<sql::Where> text = textFor(db, r, fail);
+    if (!text)
+        return text;
+    return *text + filtersFor(r);
 }
 
-// Newest first, or for a full-text search by relevance (FTS5's bm25, lower
-// is better), newest first among equals.
+// Newest (or oldest) first, or for a full-text search or a query with words
+// by relevance (FTS5's bm25, lower is better; 0 for a match without them),
+// newest first among equals.
 sql::SearchShape shapeFor(const SearchRequest &r)
 {
     sql::SearchShape s{QStringLiteral("messages"), QLatin1String(selectColumns), {QStringLiteral("ts AS t, message_id AS id"), {}},
-                       QStringLiteral(" ORDER BY t DESC, id DESC"), QStringLiteral(" JOIN messages c ON c.message_id = p.id")};
-    if (r.kind == SearchRequest::Kind::FullText && r.sort == SearchRequest::Sort::Relevance) {
-        s.keys.sql += QStringLiteral(", (SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
-                                     " AND messages_fts.rowid = messages.message_id) AS r");
-        s.keys.binds << SqliteStore::fullTextQuery(r.text);
+                       sql::SearchShape::byTime(r), QStringLiteral(" JOIN messages c ON c.message_id = p.id")};
+    if (r.sort == SearchRequest::Sort::Relevance
+        && (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::Query)) {
+        s.keys.sql += QStringLiteral(", COALESCE((SELECT bm25(messages_fts) FROM messages_fts WHERE messages_fts MATCH ?"
+                                     " AND messages_fts.rowid = messages.message_id), 0) AS r");
+        s.keys.binds << SqliteStore::fullTextQuery(r.kind == SearchRequest::Kind::Query ? r.query.positiveWords().join(QLatin1Char(' '))
+                                                                                       : r.text);
         s.order = QStringLiteral(" ORDER BY r, t DESC, id DESC");
     }
     return s;
+}
+
+// The search language's regular expressions: fdd_regexp(pattern, text),
+// the pattern compiled once per statement (SQLite keeps it as the
+// argument's auxiliary data).
+// fdd_lower(text): lower case as Message::tags() writes it (QString::toLower).
+void lowerFunction(sqlite3_context *context, int, sqlite3_value **argv)
+{
+    const auto *text = static_cast<const char16_t *>(sqlite3_value_text16(argv[0]));
+    const QString lower = QString::fromUtf16(text, sqlite3_value_bytes16(argv[0]) / 2).toLower();
+    sqlite3_result_text16(context, lower.utf16(), int(lower.size() * 2), SQLITE_TRANSIENT);
+}
+
+void regexpFunction(sqlite3_context *context, int, sqlite3_value **argv)
+{
+    auto *regex = static_cast<QRegularExpression *>(sqlite3_get_auxdata(context, 0));
+    if (!regex) {
+        const auto *pattern = static_cast<const char16_t *>(sqlite3_value_text16(argv[0]));
+        regex = new QRegularExpression(QString::fromUtf16(pattern, sqlite3_value_bytes16(argv[0]) / 2),
+                                       QRegularExpression::UseUnicodePropertiesOption);
+        if (!regex->isValid()) {
+            delete regex;
+            sqlite3_result_error(context, "invalid regular expression", -1);
+            return;
+        }
+        sqlite3_set_auxdata(context, 0, regex, [](void *p) { delete static_cast<QRegularExpression *>(p); });
+        regex = static_cast<QRegularExpression *>(sqlite3_get_auxdata(context, 0));
+        if (!regex) {
+            sqlite3_result_error_nomem(context);
+            return;
+        }
+    }
+    const auto *text = static_cast<const char16_t *>(sqlite3_value_text16(argv[1]));
+    const QStringView view(text, sqlite3_value_bytes16(argv[1]) / 2);
+    sqlite3_result_int(context, regex->match(view).hasMatch() ? 1 : 0);
+}
+
+// A search with a regular expression stops at its budget: the statement
+// running on this thread's connection is interrupted past the deadline
+// (SQLite asks every few thousand steps).
+thread_local qint64 regexDeadlineMs = 0;
+
+int progressHandler(void *)
+{
+    return regexDeadlineMs != 0 && QDateTime::currentMSecsSinceEpoch() > regexDeadlineMs ? 1 : 0;
+}
+
+// While it lives, a request with a regular expression runs within
+// PortableRegex::budgetMs(); check() turns the interruption into its sentence.
+class RegexBudget
+{
+public:
+    explicit RegexBudget(const SearchRequest &r)
+        : m_active(r.kind == SearchRequest::Kind::Query && r.query.contains(Query::Kind::Regex))
+    {
+        if (m_active)
+            regexDeadlineMs = QDateTime::currentMSecsSinceEpoch() + PortableRegex::budgetMs();
+    }
+    ~RegexBudget()
+    {
+        if (m_active)
+            regexDeadlineMs = 0;
+    }
+    RegexBudget(const RegexBudget &) = delete;
+    RegexBudget &operator=(const RegexBudget &) = delete;
+
+    template<typename T>
+    Expected<T> check(Expected<T> result) const
+    {
+        if (!result && m_active && QDateTime::currentMSecsSinceEpoch() > regexDeadlineMs)
+            return PortableRegex::tooSlow();
+        return result;
+    }
+
+private:
+    bool m_active;
+};
+
+sqlite3 *nativeHandle(const QSqlDatabase &db)
+{
+    const QVariant v = db.driver()->handle();
+    if (v.isValid() && qstrcmp(v.typeName(), "sqlite3*") == 0)
+        return *static_cast<sqlite3 *const *>(v.constData());
+    return nullptr;
 }
 
 } // namespace
@@ -362,6 +495,16 @@ SqliteStore::SqliteStore(QString path)
                   if (!q.exec(QLatin1String(pragma)))
                       return Error::unavailable(q.lastError().text());
               }
+              sqlite3 *handle = nativeHandle(db);
+              if (!handle
+                  || sqlite3_create_function_v2(handle, "fdd_regexp", 2, SQLITE_UTF16 | SQLITE_DETERMINISTIC, nullptr,
+                                                regexpFunction, nullptr, nullptr, nullptr)
+                         != SQLITE_OK
+                  || sqlite3_create_function_v2(handle, "fdd_lower", 1, SQLITE_UTF16 | SQLITE_DETERMINISTIC, nullptr,
+                                                lowerFunction, nullptr, nullptr, nullptr)
+                         != SQLITE_OK)
+                  return Error::unavailable(QStringLiteral("SQLite did not take the search functions."));
+              sqlite3_progress_handler(handle, 4000, progressHandler, nullptr);
               return {};
           })
 {
@@ -516,14 +659,17 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     const sql::SearchShape shape = shapeFor(request);
     // Full text reads FTS5's index, fast at any frequency; a substring's
     // trigram index is slow for frequent ones, which the walk finds at once.
-    const sql::Where text = textFor(request);
+    const Expected<sql::Where> text = textFor(*db, request, failureFn());
+    if (!text)
+        return text.error();
     const sql::Where filters = filtersFor(request);
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
-        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), text};
+        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), *text};
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
             return *page;
     }
-    return sql::search(*db, shape, text + filters, request, failureFn());
+    const RegexBudget budget(request);
+    return budget.check(sql::search(*db, shape, *text + filters, request, failureFn()));
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
@@ -531,8 +677,11 @@ Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::func
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
+    const Expected<sql::Where> where = whereFor(*db, request, failureFn());
+    if (!where)
+        return where.error();
     return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
-                     whereFor(request), visit, failureFn());
+                     *where, visit, failureFn());
 }
 
 Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
@@ -557,7 +706,11 @@ Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
         day.binds << offsets.constLast().second;
         day.sql = QStringLiteral("CAST((ts + ") + cases + QStringLiteral(") / 86400000 AS INTEGER)");
     }
-    return sql::countByDay(*db, QStringLiteral("messages"), whereFor(request), failureFn(), day);
+    const Expected<sql::Where> where = whereFor(*db, request, failureFn());
+    if (!where)
+        return where.error();
+    const RegexBudget budget(request);
+    return budget.check(sql::countByDay(*db, QStringLiteral("messages"), *where, failureFn(), day));
 }
 
 Expected<void> SqliteStore::optimize()

@@ -24,13 +24,13 @@ QString writeJson(const QString &dir, const QString &name, const QJsonObject &ro
 
 } // namespace
 
-QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs)
+QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs, Snowflake firstId)
 {
     QJsonArray messages;
     for (int i = 0; i < count; ++i) {
         const qint64 ms = startMs + qint64(i / 2) * 60000; // pairs share a minute
         messages.append(QJsonObject{
-            {QStringLiteral("id"), QString::number(1300000000000000000ull + Snowflake(i))},
+            {QStringLiteral("id"), QString::number(firstId + Snowflake(i))},
             {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs)},
             {QStringLiteral("content"), QStringLiteral("numbered message %1").arg(i)},
             {QStringLiteral("author"), QJsonObject{{QStringLiteral("id"), QStringLiteral("42")}, {QStringLiteral("name"), QStringLiteral("counter")}}},

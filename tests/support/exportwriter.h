@@ -8,9 +8,10 @@
 namespace fdd::test {
 
 // Writes a DiscordChatExporter export of `count` messages ("numbered message
-// i", ids 1300000000000000000 + i, two a minute from startMs) into dir, as
-// name.json; returns its path, or an empty string when it cannot be written.
-QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs);
+// i", ids firstId + i, two a minute from startMs) into dir, as name.json;
+// returns its path, or an empty string when it cannot be written.
+QString writeExport(const QString &dir, const QString &name, Snowflake channel, int count, qint64 startMs,
+                    Snowflake firstId = 1300000000000000000ull);
 
 // Writes an export of one message of `contents` a second into channel
 // (guild 4243, both named "letters"), ids from firstId, at `time` with the

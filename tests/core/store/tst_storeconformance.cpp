@@ -1,5 +1,6 @@
 #include "dce/dcereader.h"
 #include "dce/importer.h"
+#include "search/portableregex.h"
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
@@ -774,6 +775,222 @@ private slots:
         for (const int i : expected)
             want.prepend(first + Snowflake(i)); // newest first
         QCOMPARE(ids(search(Kind::Substring, term, {}, {}, 1, 10, channel).messages), want);
+    }
+
+    // The search language (issue 13): every operator and a set of
+    // combinations, on fixtures of their own (a channel, lang-lab, with a
+    // thread). Each row runs within in:lang-lab unless it says otherwise,
+    // and is checked paged, scanned and counted by day.
+    void searchLanguage_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QList<int>>("expected"); // language/channel.json's messages 1-5, 6 its thread's; in order
+        QTest::addColumn<bool>("scoped");
+        QTest::addColumn<QByteArray>("zone");
+        QTest::addColumn<int>("sort");
+        const auto row = [](const char *name, const QString &query, const QList<int> &expected, bool scoped = true,
+                            const QByteArray &zone = {}, SearchRequest::Sort sort = SearchRequest::Sort::Newest) {
+            QTest::newRow(name) << query << expected << scoped << zone << int(sort);
+        };
+        const QList<int> everything{5, 6, 4, 3, 2, 1};
+        // Text
+        row("words stem", QStringLiteral("deploy"), {2, 1});
+        row("words, every one", QStringLiteral("deploy failed"), {1});
+        row("words, stop words only", QStringLiteral("the"), {});
+        row("not stop words only: everything", QStringLiteral("-the"), everything);
+        row("exact text ignores case", QStringLiteral("\"TIME OUT\""), {4});
+        row("exact text is not stemmed", QStringLiteral("\"timed out\""), {3});
+        row("exact quote is data", QStringLiteral("\"' OR 1=1 --\""), {});
+        row("exact with Lucene's operators", QStringLiteral("\"ops@lab\""), {4});
+        row("regex", QStringLiteral("/time ?out/"), {4});
+        row("regex keeps case", QStringLiteral("/TIME ?OUT/"), {4});
+        row("regex keeps case, none", QStringLiteral("/Time ?Out/"), {});
+        row("regex ignoring case", QStringLiteral("/Time ?Out/i"), {4});
+        row("regex class and count", QStringLiteral("/#[0-9]{2} /"), {3});
+        row("regex anchored start", QStringLiteral("/^release/"), {5});
+        row("regex anchored end", QStringLiteral("/ships$/"), {5});
+        row("regex anchored both", QStringLiteral("/^lab.*release$/"), {6});
+        row("regex alternatives", QStringLiteral("/(staging|version) [0-9s]/"), {5, 1});
+        row("regex an @ is a character", QStringLiteral("/ops@lab/"), {4});
+        row("regex negated class", QStringLiteral("/[^a-z ]{3}:/i"), {});
+        row("regex dot crosses nothing it should not", QStringLiteral("/s.aging/"), {1});
+        // Filters
+        row("from: name", QStringLiteral("from:zed"), {6, 4, 1});
+        row("from: nickname, any case", QStringLiteral("from:ZOË"), {6, 4, 1});
+        row("from: id", QStringLiteral("from:8800000000000000002"), {5, 2});
+        row("from: @name", QStringLiteral("from:@yan"), {5, 2});
+        row("from: nobody", QStringLiteral("from:nobody"), {});
+        row("mentions: name", QStringLiteral("mentions:yan"), {1});
+        row("mentions: nickname", QStringLiteral("mentions:zoë"), {5});
+        row("mentions: id", QStringLiteral("mentions:8800000000000000001"), {5});
+        row("in: a channel has its threads", QStringLiteral("in:lang-lab"), everything, false);
+        row("in: #name", QStringLiteral("in:#LANG-LAB"), everything, false);
+        row("in: a thread by name", QStringLiteral("in:\"lab notes\""), {6}, false);
+        row("in: a thread by id", QStringLiteral("in:2222222222222222291"), {6}, false);
+        row("in: nowhere", QStringLiteral("in:nowhere"), {}, false);
+        row("has:image", QStringLiteral("has:image"), {1});
+        row("has:video", QStringLiteral("has:video"), {4});
+        row("has:sound", QStringLiteral("has:sound"), {5});
+        row("has:file", QStringLiteral("has:file"), {5, 4, 1});
+        row("has:link", QStringLiteral("has:link"), {2});
+        row("has:embed", QStringLiteral("has:embed"), {3});
+        row("has:sticker", QStringLiteral("has:sticker"), {4});
+        row("has:reaction", QStringLiteral("has:reaction"), {5, 1});
+        row("has:reply", QStringLiteral("has:reply"), {2});
+        row("has:pin", QStringLiteral("has:pin"), {2});
+        row("pinned:true", QStringLiteral("pinned:true"), {2});
+        row("pinned:false", QStringLiteral("pinned:false"), {5, 6, 4, 3, 1});
+        row("bot:true", QStringLiteral("bot:true"), {3});
+        row("bot:false", QStringLiteral("bot:false"), {5, 6, 4, 2, 1});
+        row("edited:true", QStringLiteral("edited:true"), {2});
+        row("reaction: emoji", QStringLiteral("reaction:\U0001F525"), {1});
+        row("reaction: code", QStringLiteral("reaction:fire"), {1});
+        row("reaction: :code:", QStringLiteral("reaction::fire:"), {1});
+        row("reaction: custom name", QStringLiteral("reaction:partyblob"), {5});
+        row("reaction: custom id", QStringLiteral("reaction:1400000000000000300"), {5});
+        // Dates: UTC, and another zone's days
+        row("before: a day", QStringLiteral("before:2025-03-02"), {2, 1});
+        row("after: a day", QStringLiteral("after:2025-03-15"), {5, 6});
+        row("during: a day", QStringLiteral("during:2025-03-01"), {2, 1});
+        row("during: a month", QStringLiteral("during:2025-03"), {6, 4, 3, 2, 1});
+        row("during: a year", QStringLiteral("during:2025"), everything);
+        row("during: New York's day", QStringLiteral("during:2025-03-01"), {3, 2, 1}, true, "America/New_York");
+        row("before: New York's day", QStringLiteral("before:2025-03-02"), {3, 2, 1}, true, "America/New_York");
+        row("after: New York's March", QStringLiteral("after:2025-03-31"), {}, true, "America/New_York");
+        // Combinations
+        row("and", QStringLiteral("from:zed has:image"), {1});
+        row("or", QStringLiteral("from:zed OR bot:true"), {6, 4, 3, 1});
+        row("or as |", QStringLiteral("has:video | has:sound"), {5, 4});
+        row("not", QStringLiteral("-from:zed"), {5, 3, 2});
+        row("NOT", QStringLiteral("NOT has:file"), {6, 3, 2});
+        row("and binds before or", QStringLiteral("from:yan has:link OR bot:true"), {3, 2});
+        row("parentheses", QStringLiteral("from:yan (has:link OR has:sound)"), {5, 2});
+        row("text and filters", QStringLiteral("(deploy OR \"time out\") -pinned:true"), {4, 1});
+        row("words and a negated word", QStringLiteral("deploy -failed"), {2});
+        row("exact or regex", QStringLiteral("\"release notes\" | /#[0-9]+/"), {5, 3});
+        row("not of an or", QStringLiteral("-(from:zed | from:yan)"), {3});
+        row("dates and text", QStringLiteral("during:2025-03 /out/"), {4, 3});
+        // Orders
+        row("oldest first", QStringLiteral("from:zed"), {1, 4, 6}, true, {}, SearchRequest::Sort::Oldest);
+        row("relevance without words is newest first", QStringLiteral("has:file"), {5, 4, 1}, true, {},
+            SearchRequest::Sort::Relevance);
+    }
+
+    void searchLanguage()
+    {
+        QFETCH(QString, query);
+        QFETCH(QList<int>, expected);
+        QFETCH(bool, scoped);
+        QFETCH(QByteArray, zone);
+        QFETCH(int, sort);
+        constexpr Snowflake first = 1400000000000000000ull;
+        if (search(Kind::Date, QString(), QDate(2025, 3, 1), QDate(2025, 4, 1), 1, 1, 2222222222222222290ull).totalCount == 0) {
+            for (const char *name : {"channel.json", "thread.json"}) {
+                const FileImport r = import(fixture(QStringLiteral("language/") + QLatin1String(name)));
+                QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : name);
+            }
+        }
+        SearchService service(m_store);
+        SearchRequest r;
+        r.kind = Kind::Query;
+        r.text = scoped ? QStringLiteral("in:2222222222222222290 (%1)").arg(query) : query;
+        r.zone = zone;
+        r.sort = SearchRequest::Sort(sort);
+        r.pageSize = 100;
+        QList<Snowflake> want;
+        for (const int i : expected)
+            want << first + Snowflake(i);
+        const Expected<SearchPage> p = service.search(r);
+        QVERIFY2(p, p ? "" : qPrintable(p.error().message));
+        QCOMPARE(ids(p->messages), want);
+        QCOMPARE(p->totalCount, want.size());
+
+        // Two at a time: the same messages, the same total.
+        QList<Snowflake> paged;
+        r.pageSize = 2;
+        for (r.page = 1; r.page <= 4; ++r.page) {
+            const Expected<SearchPage> small = service.search(r);
+            QVERIFY(small);
+            QCOMPARE(small->totalCount, want.size());
+            paged += ids(small->messages);
+        }
+        QCOMPARE(paged, want);
+
+        // Scanned (newest first, as exports read it) and by day.
+        QList<Snowflake> scanned;
+        QVERIFY(service.scan(r, [&](const Message &m) {
+            scanned << m.id;
+            return true;
+        }));
+        QList<Snowflake> newest = want;
+        if (SearchRequest::Sort(sort) == SearchRequest::Sort::Oldest)
+            std::reverse(newest.begin(), newest.end());
+        QCOMPARE(scanned, newest);
+        const Expected<QList<DayCount>> days = service.countByDay(r);
+        QVERIFY2(days, days ? "" : qPrintable(days.error().message));
+        qint64 counted = 0;
+        for (const DayCount &d : *days)
+            counted += d.count;
+        QCOMPARE(counted, want.size());
+    }
+
+    void searchLanguageRefusesWhatItCannotRead_data()
+    {
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("a value missing") << QStringLiteral("from: deploy") << QStringLiteral("A value is missing after from: at column 6.");
+        QTest::newRow("a letter escape") << QStringLiteral("/\\d+/") << QStringLiteral("\\d is not understood by every store");
+        QTest::newRow("a NUL") << QStringLiteral("\"a\u0000b\"") << QStringLiteral("NUL");
+        QTest::newRow("too many terms") << QStringLiteral("a ").repeated(51) << QStringLiteral("more than 50 terms");
+    }
+
+    void searchLanguageRefusesWhatItCannotRead()
+    {
+        QFETCH(QString, query);
+        QFETCH(QString, error);
+        SearchRequest r;
+        r.kind = Kind::Query;
+        r.text = query;
+        const Expected<SearchPage> p = SearchService(m_store).search(r);
+        QVERIFY(!p);
+        QCOMPARE(p.error().kind, Error::Kind::BadInput);
+        QVERIFY2(p.error().message.contains(error), qPrintable(p.error().message));
+    }
+
+    // A regular expression runs within its budget in every store, and a
+    // search past it says so: 20,000 messages cannot be read in 1 ms.
+    void regexWithinItsBudget()
+    {
+        constexpr Snowflake channel = 2222222222222222288ull;
+        if (search(Kind::Date, QString(), QDate(2018, 1, 1), QDate(2018, 12, 31), 1, 1, channel).totalCount == 0) {
+            const QString path = writeExport(m_tmp.path(), QStringLiteral("many"), channel, 20000,
+                                             QDateTime(QDate(2018, 2, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch(),
+                                             1600000000000000000ull);
+            QVERIFY(!path.isEmpty());
+            const FileImport imported = import(path);
+            QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        }
+        SearchRequest r;
+        r.kind = Kind::Query;
+        r.text = QStringLiteral("in:2222222222222222288 /numbered message 1[0-9]*7$/");
+        const Expected<SearchPage> inBudget = SearchService(m_store).search(r);
+        QVERIFY2(inBudget, inBudget ? "" : qPrintable(inBudget.error().message));
+        QCOMPARE(inBudget->totalCount, 1111); // 17, 107, …, 19997: every number from 1 ending in 7 after a 1
+
+        const int budget = PortableRegex::budgetMs();
+        PortableRegex::setBudgetMs(1);
+        r.text = QStringLiteral("in:2222222222222222288 /(m|n)*e[^x]+ 1[0-9]*9$/i");
+        const Expected<SearchPage> slow = SearchService(m_store).search(r);
+        PortableRegex::setBudgetMs(budget);
+        QVERIFY(!slow);
+        QCOMPARE(slow.error().kind, Error::Kind::BadInput);
+        QVERIFY2(slow.error().message.startsWith(QLatin1String("The regular expression took longer than")), qPrintable(slow.error().message));
+
+        // The connection is as it was: the next search has the whole budget.
+        r.text = QStringLiteral("in:2222222222222222288 /numbered message 1[0-9]*7$/");
+        const Expected<SearchPage> after = SearchService(m_store).search(r);
+        QVERIFY2(after, after ? "" : qPrintable(after.error().message));
+        QCOMPARE(after->totalCount, 1111);
     }
 
     void tooLongTermIsRefused()

@@ -119,6 +119,38 @@ class TestUpgrade : public QObject
             QCOMPARE(stored.at(i), m_expected.at(i));
     }
 
+    // An archive of the schema before the search language's name tags:
+    // the whole messages imported, then those tags taken away as that
+    // version never wrote them (`strip`, in the store's SQL); migrate()
+    // gives them back, from the columns and the detail.
+    void checkNameTagsAfterUpgrade(MessageStore &store, const QString &strip, QSqlDatabase db)
+    {
+        Importer importer(store);
+        importer.setMediaLibrary(nullptr);
+        const FileImport imported = importer.importFile(fixture(QStringLiteral("dce/v2.47-media.json")));
+        QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+        QSqlQuery q(db);
+        QVERIFY2(q.exec(strip), qPrintable(q.lastError().text()));
+        SearchService service(std::shared_ptr<MessageStore>(&store, [](MessageStore *) {}));
+        const auto count = [&service](const QString &query) {
+            SearchRequest r;
+            r.kind = SearchRequest::Kind::Query;
+            r.text = query;
+            const Expected<SearchPage> p = service.search(r);
+            return p ? p->totalCount : -1;
+        };
+        QCOMPARE(count(QStringLiteral("from:alice")), 0); // as that version left them
+        const Expected<void> migrated = store.migrate();
+        QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
+        QCOMPARE(count(QStringLiteral("from:alice")), 3);
+        QCOMPARE(count(QStringLiteral("from:\"ALICE W.\"")), 3);
+        QCOMPARE(count(QStringLiteral("from:bob")), 3);
+        QCOMPARE(count(QStringLiteral("mentions:bob")), 1);
+        QCOMPARE(count(QStringLiteral("mentions:\"alice w.\"")), 1);
+        QCOMPARE(count(QStringLiteral("reaction:fire")), 1);
+        QCOMPARE(count(QStringLiteral("mentions:7777777777777777777")), 1); // the tags of before stay
+    }
+
 private slots:
     void initTestCase()
     {
@@ -169,6 +201,45 @@ private slots:
         const Expected<void> migrated = store.migrate();
         QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
         checkUpgradeThenImport(store);
+    }
+
+    void postgresNameTags()
+    {
+        test::TestDatabase database(QStringLiteral("upgrade_tags"));
+        QVERIFY2(database.isValid(), qPrintable(database.error()));
+        PostgresStore store(database.url());
+        QVERIFY(store.migrateTo(4));
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("upgrade_tags"));
+        db.setHostName(database.url().host);
+        db.setPort(database.url().port);
+        db.setUserName(database.url().user);
+        db.setDatabaseName(database.url().database);
+        QVERIFY(db.open());
+        checkNameTagsAfterUpgrade(store,
+                                  QStringLiteral("UPDATE discord_chats SET tags = ARRAY(SELECT t FROM unnest(tags) t"
+                                                 " WHERE t NOT LIKE 'from:%' AND t <> 'reaction:fire'"
+                                                 " AND (t NOT LIKE 'mentions:%' OR t ~ '^mentions:[0-9]+$'))"),
+                                  db);
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("upgrade_tags"));
+    }
+
+    void sqliteNameTags()
+    {
+        const QString path = m_tmp.filePath(QStringLiteral("tags.db"));
+        SqliteStore store(path);
+        QVERIFY(store.migrateTo(3));
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("upgrade_tags"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        checkNameTagsAfterUpgrade(store,
+                                  QStringLiteral("DELETE FROM message_tags WHERE tag LIKE 'from:%' OR tag = 'reaction:fire'"
+                                                 " OR (tag LIKE 'mentions:%' AND tag GLOB 'mentions:*[^0-9]*')"),
+                                  db);
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("upgrade_tags"));
     }
 };
 
