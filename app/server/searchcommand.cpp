@@ -39,6 +39,11 @@ Expected<SearchRequest> requestFrom(const QCommandLineParser &parser)
 {
     SearchRequest r;
     int kinds = 0;
+    if (parser.positionalArguments().size() == 2) { // search "QUERY"
+        ++kinds;
+        r.kind = SearchRequest::Kind::Query;
+        r.text = parser.positionalArguments().at(1);
+    }
     const struct { const char *option; SearchRequest::Kind kind; } termKinds[] = {
         {"substring", SearchRequest::Kind::Substring},
         {"fulltext", SearchRequest::Kind::FullText},
@@ -69,7 +74,18 @@ Expected<SearchRequest> requestFrom(const QCommandLineParser &parser)
         }
     }
     if (kinds != 1)
-        return Error::badInput(QStringLiteral("Give one of --substring, --fulltext or --all with a term, or --date START..END."));
+        return Error::badInput(QStringLiteral("Give a search (\"from:alice has:image deploy\"), or one of --substring, --fulltext"
+                                              " or --all with a term, or --date START..END."));
+    if (parser.isSet(QStringLiteral("sort"))) {
+        const QString sort = parser.value(QStringLiteral("sort")).trimmed().toLower();
+        if (sort == QLatin1String("relevance"))
+            r.sort = SearchRequest::Sort::Relevance;
+        else if (sort == QLatin1String("oldest") && r.kind == SearchRequest::Kind::Query)
+            r.sort = SearchRequest::Sort::Oldest;
+        else if (sort != QLatin1String("newest"))
+            return Error::badInput(QStringLiteral("--sort takes newest, oldest or relevance (oldest with a search), not \"%1\".")
+                                       .arg(sort.left(40)));
+    }
 
     Expected<int> page = intOption(parser, QStringLiteral("page"), 1);
     if (!page)
@@ -120,7 +136,13 @@ int runSearch(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("search"), QStringLiteral("Search the archive."), QStringLiteral("search"));
+    parser.addPositionalArgument(QStringLiteral("query"),
+                                 QStringLiteral("What to find, in the search language: words (full text), \"exact text\", /regex/i,"
+                                                " from: mentions: in: has: pinned: reaction: bot: edited: before: after: during:,"
+                                                " OR, -, NOT and parentheses. Example: \"from:alice has:image deploy\"."),
+                                 QStringLiteral("[query]"));
     parser.addOptions({
+        {QStringLiteral("sort"), QStringLiteral("newest (default), oldest (with a query) or relevance (with words)."), QStringLiteral("order")},
         {QStringLiteral("substring"), QStringLiteral("Messages containing TERM, ignoring case."), QStringLiteral("term")},
         {QStringLiteral("fulltext"), QStringLiteral("Messages matching TERM as English words (stemmed: \"runs\" finds \"running\")."), QStringLiteral("term")},
         {QStringLiteral("all"), QStringLiteral("Every full-text match that also contains TERM, unpaged."), QStringLiteral("term")},
@@ -138,9 +160,9 @@ int runSearch(const QStringList &arguments)
     if (const int code = parseOrExit(parser, arguments,
                                      QStringLiteral("Searches the archive, newest messages first.")); code >= 0)
         return code;
-    if (parser.positionalArguments().size() > 1) {
-        err() << "Unexpected argument \"" << parser.positionalArguments().at(1)
-              << "\": put a search term after --substring, --fulltext or --all." << Qt::endl;
+    if (parser.positionalArguments().size() > 2) {
+        err() << "Unexpected argument \"" << parser.positionalArguments().at(2)
+              << "\": put the whole search in one pair of quotes, as search \"from:alice deploy\"." << Qt::endl;
         return BadInput;
     }
 

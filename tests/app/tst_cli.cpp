@@ -111,9 +111,19 @@ private slots:
         QTest::newRow("import nothing") << QStringList{QStringLiteral("import")} << "Name at least one export file";
         QTest::newRow("import missing file") << QStringList{QStringLiteral("import"), QStringLiteral("/no/such.json")}
                                              << "/no/such.json does not exist.";
-        QTest::newRow("search without kind") << QStringList{QStringLiteral("search")} << "Give one of --substring";
+        QTest::newRow("search without kind") << QStringList{QStringLiteral("search")} << "Give a search (\"from:alice has:image deploy\"), or one of --substring";
         QTest::newRow("search two kinds") << QStringList{QStringLiteral("search"), QStringLiteral("--substring=a"), QStringLiteral("--fulltext=b")}
-                                          << "Give one of --substring";
+                                          << "Give a search";
+        QTest::newRow("query and a kind") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--fulltext=b")}
+                                          << "Give a search";
+        QTest::newRow("query in pieces") << QStringList{QStringLiteral("search"), QStringLiteral("from:alice"), QStringLiteral("runs")}
+                                         << "Unexpected argument \"runs\": put the whole search in one pair of quotes";
+        QTest::newRow("query that does not parse") << QStringList{QStringLiteral("search"), QStringLiteral("runs from:")}
+                                                   << "A value is missing after from: at column 11.";
+        QTest::newRow("query with a letter escape") << QStringList{QStringLiteral("search"), QStringLiteral("/\\w+/")}
+                                                    << "\\w is not understood by every store";
+        QTest::newRow("sort unknown") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--sort=best")}
+                                      << "--sort takes newest, oldest or relevance";
         QTest::newRow("term too long") << QStringList{QStringLiteral("search"), QStringLiteral("--substring"), QString(101, u'a')}
                                        << "The search term is 101 characters long; the limit is 100.";
         QTest::newRow("bad date") << QStringList{QStringLiteral("search"), QStringLiteral("--date"), QStringLiteral("2024-02-30")}
@@ -246,6 +256,23 @@ private slots:
         QVERIFY2(r.out.contains(QStringLiteral("Page 1 of 2 · 3 message(s)")), qPrintable(r.out));
         const Run none = run({QStringLiteral("search"), QStringLiteral("--substring=zzzqqq")}, m_db->urlString());
         QVERIFY(none.out.contains(QStringLiteral("No messages found.")));
+    }
+
+    // The search language as the one argument, in text and as JSON.
+    void searchQuery()
+    {
+        const Run r = run({QStringLiteral("search"), QStringLiteral("from:ALICE (runs OR has:reaction) -in:show-and-tell"), QStringLiteral("--json")},
+                          m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject body = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(body.value(QStringLiteral("total_count")).toInt(), 1);
+        QCOMPARE(body.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("message_id")),
+                 QJsonValue(QStringLiteral("1232782017872138340")));
+        const Run text = run({QStringLiteral("search"), QStringLiteral("in:general"), QStringLiteral("--sort=oldest"), QStringLiteral("--page-size=1")},
+                             m_db->urlString());
+        QVERIFY2(text.exitCode == 0, qPrintable(text.err));
+        QVERIFY2(text.out.contains(QStringLiteral("[1232782017872138340]")), qPrintable(text.out)); // the oldest of #general
+        QVERIFY2(text.out.contains(QStringLiteral("Page 1 of ")), qPrintable(text.out));
     }
 
     void defaultsToTheEmbeddedArchive()
