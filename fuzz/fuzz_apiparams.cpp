@@ -27,11 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QString text = QString::fromUtf8(bytes);
     const QUrlQuery query(text);
     using Kind = fdd::SearchRequest::Kind;
-    for (Kind kind : {Kind::Substring, Kind::FullText, Kind::Date, Kind::All}) {
+    for (Kind kind : {Kind::Substring, Kind::FullText, Kind::Date, Kind::All, Kind::Query}) {
         check(fdd::api::searchRequest(query, kind));
         check(fdd::api::searchRequest(query, kind, QStringLiteral("keyword")));
     }
     check(fdd::api::contextSize(query));
+    check(fdd::api::sideSize(query, QStringLiteral("before"), 5));
     check(fdd::SearchService::parseDate(text, QStringLiteral("date")));
     check(fdd::parseExportDate(text, QStringLiteral("after")));
     fdd::DceOutputParser parser([](const QString &, int percent) {

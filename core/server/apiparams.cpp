@@ -59,6 +59,17 @@ Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kin
             return end.error();
         r.startDate = *start;
         r.endDate = *end;
+    } else if (kind == SearchRequest::Kind::Query) {
+        if (!query.hasQueryItem(QStringLiteral("q")))
+            return Error::badInput(QStringLiteral("q is required: a search such as from:alice has:image deploy (see the README's search language)."));
+        r.text = value(query, QStringLiteral("q"));
+        const QString sort = value(query, QStringLiteral("sort")).trimmed().toLower();
+        if (sort == QLatin1String("oldest"))
+            r.sort = SearchRequest::Sort::Oldest;
+        else if (sort == QLatin1String("relevance"))
+            r.sort = SearchRequest::Sort::Relevance;
+        else if (!sort.isEmpty() && sort != QLatin1String("newest"))
+            return Error::badInput(QStringLiteral("sort must be newest, oldest or relevance, not \"%1\".").arg(sort.left(20)));
     } else {
         if (!query.hasQueryItem(termName))
             return Error::badInput(QStringLiteral("%1 is required: 1 to %2 characters.").arg(termName).arg(SearchRequest::MaxTermLength));
@@ -81,6 +92,14 @@ Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kin
         r.zone = zone.toUtf8();
     }
     return SearchService::validate(r);
+}
+
+Expected<int> sideSize(const QUrlQuery &query, const QString &name, int fallback)
+{
+    Expected<int> n = intParam(query, name, fallback);
+    if (n && (*n < 0 || *n > SearchService::MaxContext))
+        return Error::badInput(QStringLiteral("%1 must be between 0 and %2.").arg(name).arg(SearchService::MaxContext));
+    return n;
 }
 
 Expected<int> contextSize(const QUrlQuery &query)

@@ -18,10 +18,14 @@ QUrlQuery formQuery(const QUrl &url);
 Expected<void> refuseNul(const QUrlQuery &query);
 
 // The query parameters of API.md turned into a validated SearchRequest:
-// search_term (or keyword), start_date, end_date, page, page_size (or size).
+// search_term (or keyword), start_date, end_date, page, page_size (or size);
+// for Kind::Query, q and sort (newest, oldest, relevance).
 // Every error is a 400 sentence naming the parameter.
 Expected<SearchRequest> searchRequest(const QUrlQuery &query, SearchRequest::Kind kind,
                                       const QString &termName = QStringLiteral("search_term"));
+
+// before=N, after=N of a message's context: 0..20.
+Expected<int> sideSize(const QUrlQuery &query, const QString &name, int fallback);
 
 // context=N for context-search: 0..20, default 0.
 Expected<int> contextSize(const QUrlQuery &query);

@@ -108,6 +108,25 @@ QJsonObject watchOperation(const char *summary, const char *ok, const char *okDe
     return op;
 }
 
+QJsonObject contextGet()
+{
+    const QJsonObject id{{QStringLiteral("name"), QStringLiteral("message_id")},
+                         {QStringLiteral("in"), QStringLiteral("path")},
+                         {QStringLiteral("required"), true},
+                         {QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")},
+                                                                {QStringLiteral("pattern"), QStringLiteral("^[0-9]+$")}}}};
+    const QJsonObject side{{QStringLiteral("minimum"), 0}, {QStringLiteral("maximum"), 20}, {QStringLiteral("default"), 5}};
+    QJsonObject answers = responses("Context");
+    answers.insert(QStringLiteral("200"), jsonResponse("The message and its neighbours in its channel, oldest first", "Context"));
+    answers.insert(QStringLiteral("404"), jsonResponse("No such message in the archive", "Error"));
+    return {{QStringLiteral("get"),
+             QJsonObject{{QStringLiteral("summary"), QStringLiteral("A message with the messages before and after it in its channel")},
+                         {QStringLiteral("parameters"),
+                          QJsonArray{id, param("before", "Messages before it, 0 to 20", "integer", false, side),
+                                     param("after", "Messages after it, 0 to 20", "integer", false, side)}},
+                         {QStringLiteral("responses"), answers}}}};
+}
+
 QJsonArray concat(QJsonArray a, const QJsonArray &b)
 {
     for (const QJsonValue &v : b)
@@ -266,6 +285,29 @@ QJsonObject document()
     const QJsonObject watchRun{{QStringLiteral("type"), QStringLiteral("object")},
                                {QStringLiteral("properties"), QJsonObject{{QStringLiteral("detail"), str}, {QStringLiteral("watch"), ref("Watch")}}}};
 
+    const QJsonObject languageQuery = param("q", "The search, up to 1000 characters, e.g. from:alice has:image deploy", "string", true,
+                                            {{QStringLiteral("minLength"), 1}, {QStringLiteral("maxLength"), 1000}});
+    const QJsonObject sort = param("sort", "newest (default), oldest, or relevance (by the search's words)", "string", false,
+                                   {{QStringLiteral("enum"), QJsonArray{QStringLiteral("newest"), QStringLiteral("oldest"), QStringLiteral("relevance")}}});
+    const QJsonObject zone = param("tz", "the IANA time zone of before:, after: and during: days, e.g. Europe/Berlin (default UTC)",
+                                   "string", false, {{QStringLiteral("maxLength"), 64}});
+    QJsonObject queryPage = page;
+    QJsonObject queryPageProperties = page.value(QStringLiteral("properties")).toObject();
+    queryPageProperties.insert(QStringLiteral("query"), str);
+    queryPage.insert(QStringLiteral("properties"), queryPageProperties);
+    const QJsonObject timelineSchema{
+        {QStringLiteral("type"), QStringLiteral("object")},
+        {QStringLiteral("properties"),
+         QJsonObject{{QStringLiteral("query"), str}, {QStringLiteral("tz"), str}, {QStringLiteral("total_count"), integer},
+                     {QStringLiteral("days"), QJsonObject{{QStringLiteral("type"), QStringLiteral("array")},
+                                                         {QStringLiteral("items"), QJsonObject{{QStringLiteral("type"), QStringLiteral("object")},
+                                                                                               {QStringLiteral("properties"), QJsonObject{{QStringLiteral("date"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}, {QStringLiteral("format"), QStringLiteral("date")}}},
+                                                                                                                                          {QStringLiteral("count"), integer}}}}}}}}}};
+    const QJsonObject contextSchema{{QStringLiteral("type"), QStringLiteral("object")},
+                                    {QStringLiteral("properties"), QJsonObject{{QStringLiteral("message"), ref("Message")},
+                                                                               {QStringLiteral("before"), messages},
+                                                                               {QStringLiteral("after"), messages}}}};
+
     const QJsonObject paths{
         {QStringLiteral("/api/chats/search"), get("Case-insensitive substring search, newest first", concat({term}, paging()), "Page")},
         {QStringLiteral("/api/chats/search/all"), get("Every full-text match that also contains the term, unpaged", {term}, "AllMessages")},
@@ -291,6 +333,15 @@ QJsonObject document()
                                                              "202", "Due (and started, with serve --watch)", "WatchRun", true)}}},
         {QStringLiteral("/api/health"), get("Store, cache and exporter status; 503 when the store is unreachable. Why a part is down (its address) only with a valid X-Api-Key, where the server has one", {}, "Health")},
         {QStringLiteral("/api/openapi.json"), get("This description", {}, "Health")},
+        {QStringLiteral("/api/search"),
+         get("The search language: words (English full text), \"exact text\", /regex/i, from: mentions: in: has: pinned: reaction: "
+             "bot: edited: before: after: during:, combined with spaces (AND), OR or |, - or NOT, and parentheses. "
+             "A search that does not parse is a 400 naming the place. The answer's query is the search as understood",
+             concat(concat(QJsonArray{languageQuery}, paging()), QJsonArray{sort, zone}), "QueryPage")},
+        {QStringLiteral("/api/search/timeline"),
+         get("How many messages the search finds on each day of the zone, oldest first (days without any left out)",
+             QJsonArray{languageQuery, zone}, "Timeline")},
+        {QStringLiteral("/api/messages/{message_id}/context"), contextGet()},
     };
     return {
         {QStringLiteral("openapi"), QStringLiteral("3.0.3")},
@@ -309,7 +360,10 @@ QJsonObject document()
                                                             {QStringLiteral("Watch"), watch},
                                                             {QStringLiteral("NewWatch"), newWatch},
                                                             {QStringLiteral("WatchList"), watchList},
-                                                            {QStringLiteral("WatchRun"), watchRun}}},
+                                                            {QStringLiteral("WatchRun"), watchRun},
+                                                            {QStringLiteral("QueryPage"), queryPage},
+                                                            {QStringLiteral("Timeline"), timelineSchema},
+                                                            {QStringLiteral("Context"), contextSchema}}},
                      {QStringLiteral("securitySchemes"), QJsonObject{{QStringLiteral("ApiKey"), QJsonObject{{QStringLiteral("type"), QStringLiteral("apiKey")}, {QStringLiteral("in"), QStringLiteral("header")}, {QStringLiteral("name"), QStringLiteral("X-Api-Key")}}}}}}},
     };
 }

@@ -165,6 +165,16 @@ RestServer::RestServer(Options options, QObject *parent)
     searchRoute(QStringLiteral("/api/chats/search"), Kind::Substring);
     searchRoute(QStringLiteral("/api/chats/context-search"), Kind::FullText);
     searchRoute(QStringLiteral("/api/chats/search/by-date"), Kind::Date);
+    // The search language (issue 13), beside the original endpoints.
+    searchRoute(QStringLiteral("/api/search"), Kind::Query);
+    m_http.route(QStringLiteral("/api/search/timeline"), get, [this](const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this](const QUrlQuery &q, const QString &, const QElapsedTimer &t) { return timeline(q, t); });
+    });
+    m_http.route(QStringLiteral("/api/messages/<arg>/context"), get, [this](const QString &id, const QHttpServerRequest &r) {
+        return handle(r, Access::Key, [this, id](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
+            return messageContext(id, q, t);
+        });
+    });
     m_http.route(QStringLiteral("/api/chats/search/all"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this](const QUrlQuery &q, const QString &, const QElapsedTimer &t) { return searchAll(q, t); });
     });
@@ -297,7 +307,9 @@ QStringList RestServer::routes()
             QStringLiteral("/api/chats/export/{channel_id}"), QStringLiteral("/api/es/chats/export/{channel_id}"),
             QStringLiteral("/api/watches"),               QStringLiteral("/api/watches/{watch_id}"),
             QStringLiteral("/api/watches/{watch_id}/run"),
-            QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json")};
+            QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json"),
+            QStringLiteral("/api/search"),                QStringLiteral("/api/search/timeline"),
+            QStringLiteral("/api/messages/{message_id}/context")};
 }
 
 QHttpServerResponse RestServer::handle(const QHttpServerRequest &request, Access access, const Work &work)
@@ -329,6 +341,7 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     Expected<SearchRequest> request = api::searchRequest(query, kind, elastic ? QStringLiteral("keyword") : QStringLiteral("search_term"));
     if (!request)
         return timed(errorResponse(request.error()), timer);
+    const bool language = kind == SearchRequest::Kind::Query;
     const bool contextSearch = path.endsWith(QLatin1String("/context-search"));
     Expected<int> context = api::contextSize(query);
     if (!context)
@@ -354,6 +367,8 @@ QHttpServerResponse RestServer::search(const QUrlQuery &query, const QString &pa
     }
     if (page->totalCount == 0)
         body.insert(QStringLiteral("detail"), QStringLiteral("No messages found"));
+    if (language) // the search as understood, one way of writing it
+        body.insert(QStringLiteral("query"), request->text);
     if (elastic) {
         // The original's Elasticsearch answers also carried these names.
         body.insert(QStringLiteral("data"), body.value(QStringLiteral("messages")));
@@ -390,6 +405,51 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
         body += ",\"detail\":\"No messages found\"";
     body += '}';
     return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer);
+}
+
+QHttpServerResponse RestServer::timeline(const QUrlQuery &query, const QElapsedTimer &timer) const
+{
+    Expected<SearchRequest> request = api::searchRequest(query, SearchRequest::Kind::Query);
+    if (!request)
+        return timed(errorResponse(request.error()), timer);
+    Expected<QList<DayCount>> days = m_options.service->countByDay(*request);
+    if (!days)
+        return timed(errorResponse(days.error()), timer);
+    QJsonArray out;
+    qint64 total = 0;
+    for (const DayCount &d : std::as_const(*days)) {
+        out.append(QJsonObject{{QStringLiteral("date"), d.day.toString(Qt::ISODate)}, {QStringLiteral("count"), d.count}});
+        total += d.count;
+    }
+    return timed(json({{QStringLiteral("query"), request->text},
+                       {QStringLiteral("tz"), request->isUtc() ? QStringLiteral("UTC") : QString::fromUtf8(request->zone)},
+                       {QStringLiteral("days"), out},
+                       {QStringLiteral("total_count"), total}},
+                      Status::Ok),
+                 timer);
+}
+
+QHttpServerResponse RestServer::messageContext(const QString &id, const QUrlQuery &query, const QElapsedTimer &timer) const
+{
+    bool ok = false;
+    const Snowflake messageId = id.toULongLong(&ok);
+    if (!ok || messageId == 0)
+        return timed(errorResponse(Error::badInput(QStringLiteral("The message id must be a Discord id (digits), not \"%1\".").arg(id.left(40)))),
+                     timer);
+    Expected<int> before = api::sideSize(query, QStringLiteral("before"), 5);
+    if (!before)
+        return timed(errorResponse(before.error()), timer);
+    Expected<int> after = api::sideSize(query, QStringLiteral("after"), 5);
+    if (!after)
+        return timed(errorResponse(after.error()), timer);
+    Expected<MessageContext> c = m_options.service->context(messageId, *before, *after);
+    if (!c)
+        return timed(errorResponse(c.error()), timer);
+    return timed(json({{QStringLiteral("message"), messagejson::message(c->message)},
+                       {QStringLiteral("before"), messagejson::messages(c->before)},
+                       {QStringLiteral("after"), messagejson::messages(c->after)}},
+                      Status::Ok),
+                 timer);
 }
 
 QHttpServerResponse RestServer::health(const QElapsedTimer &timer, bool details) const

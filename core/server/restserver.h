@@ -79,6 +79,8 @@ private:
     QHttpServerResponse search(const QUrlQuery &query, const QString &path, const QElapsedTimer &timer,
                                SearchRequest::Kind kind, const SearchService &service) const;
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
+    QHttpServerResponse timeline(const QUrlQuery &query, const QElapsedTimer &timer) const;
+    QHttpServerResponse messageContext(const QString &id, const QUrlQuery &query, const QElapsedTimer &timer) const;
     // details: say why a server is down (hosts, ports), for the key's holder.
     QHttpServerResponse health(const QElapsedTimer &timer, bool details) const;
     bool stopping() const { return m_options.stopping && m_options.stopping->load(); }

@@ -208,6 +208,15 @@ private slots:
         QTest::newRow("NUL in a date") << "/api/chats/search/by-date?start_date=2024-01-01%00&end_date=2024-02-01"
                                        << "start_date contains a NUL";
         QTest::newRow("NUL in a name") << "/api/chats/search?search_term=a&pa%00ge=1" << "The parameter name contains a NUL";
+        QTest::newRow("search without q") << "/api/search" << "q is required";
+        QTest::newRow("search that does not parse") << "/api/search?q=runs+from%3A" << "A value is missing after from: at column 11.";
+        QTest::newRow("search with a letter escape") << "/api/search?q=%2F%5Cd%2F" << "\\d is not understood by every store";
+        QTest::newRow("search sort unknown") << "/api/search?q=runs&sort=best" << "sort must be newest, oldest or relevance";
+        QTest::newRow("search NUL") << "/api/search?q=runs%00" << "q contains a NUL";
+        QTest::newRow("search too long") << QStringLiteral("/api/search?q=") + QString(1001, u'a') << "the limit is 1000";
+        QTest::newRow("timeline without q") << "/api/search/timeline" << "q is required";
+        QTest::newRow("context of a word") << "/api/messages/abc/context" << "must be a Discord id";
+        QTest::newRow("context too wide") << "/api/messages/1232782100000000000/context?before=21" << "before must be between 0 and 20";
     }
 
     // Query strings are application/x-www-form-urlencoded: HTML forms,
@@ -303,6 +312,62 @@ private slots:
                  QStringLiteral("1232790000000000000"));
         const Answer plain = get(QStringLiteral("/api/chats/context-search?search_term=agree"));
         QVERIFY(!plain.body.value(QStringLiteral("messages")).toArray().first().toObject().contains(QStringLiteral("before")));
+    }
+
+    // The search language over REST, as clients send it: "+" for spaces,
+    // %2B for a plus, the whole query in q.
+    void searchLanguage()
+    {
+        const Answer a = get(QStringLiteral("/api/search?q=FROM%3Aalice+(runs+OR+has%3Areaction)+-in%3Aold-times&page_size=5"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("query")).toString(), QStringLiteral("from:alice (runs OR has:reaction) -in:old-times"));
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("page_size")).toInt(), 5);
+        QCOMPARE(a.body.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232782017872138340"));
+        // The same search typed another way is the same cached page.
+        const QString other = QStringLiteral("/api/search?q=from%3AALICE+((runs)+%7C+has%3AREACTION)+NOT+in%3Aold-times&page_size=5");
+        QCOMPARE(get(other).cache, QByteArrayLiteral("hit"));
+
+        const Answer oldest = get(QStringLiteral("/api/search?q=in%3Ageneral&sort=oldest&page_size=1"));
+        QCOMPARE(oldest.status, 200);
+        QCOMPARE(oldest.body.value(QStringLiteral("total_count")).toInt(), 5); // the channel and its thread
+        QCOMPARE(oldest.body.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232782017872138340"));
+        const Answer none = get(QStringLiteral("/api/search?q=%22zzzqqq%22"));
+        QCOMPARE(none.status, 200);
+        QCOMPARE(none.body.value(QStringLiteral("detail")).toString(), QStringLiteral("No messages found"));
+        const Answer regex = get(QStringLiteral("/api/search?q=%2F100%25+agree%2F"));
+        QCOMPARE(regex.body.value(QStringLiteral("total_count")).toInt(), 1);
+    }
+
+    void searchTimeline()
+    {
+        const Answer a = get(QStringLiteral("/api/search/timeline?q=in%3Ageneral"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("total_count")).toInt(), 5);
+        QCOMPARE(a.body.value(QStringLiteral("tz")).toString(), QStringLiteral("UTC"));
+        const QJsonArray days = a.body.value(QStringLiteral("days")).toArray();
+        QCOMPARE(days.size(), 3);
+        QCOMPARE(days.first().toObject().value(QStringLiteral("date")).toString(), QStringLiteral("2024-04-26"));
+        QCOMPARE(days.first().toObject().value(QStringLiteral("count")).toInt(), 2);
+        // The same messages on Tokyo's days.
+        const Answer tokyo = get(QStringLiteral("/api/search/timeline?q=in%3Ageneral&tz=Asia%2FTokyo"));
+        QCOMPARE(tokyo.body.value(QStringLiteral("days")).toArray().first().toObject().value(QStringLiteral("date")).toString(),
+                 QStringLiteral("2024-04-27"));
+    }
+
+    void messageContext()
+    {
+        const Answer a = get(QStringLiteral("/api/messages/1232782100000000000/context?before=1&after=1"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body.value(QStringLiteral("message")).toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232782100000000000"));
+        QCOMPARE(a.body.value(QStringLiteral("before")).toArray().size(), 1);
+        QCOMPARE(a.body.value(QStringLiteral("after")).toArray().first().toObject().value(QStringLiteral("message_id")).toString(),
+                 QStringLiteral("1232790000000000000"));
+        QCOMPARE(get(QStringLiteral("/api/messages/1232782100000000000/context")).body.value(QStringLiteral("before")).toArray().size(), 1);
+        QCOMPARE(get(QStringLiteral("/api/messages/99/context")).status, 404);
     }
 
     void elasticsearchNotConfigured()
