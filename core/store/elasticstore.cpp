@@ -736,6 +736,40 @@ Expected<QList<Guild>> ElasticStore::guilds()
     return out;
 }
 
+Expected<QList<Author>> ElasticStore::authors(int limit)
+{
+    // The greatest name: the first of the names ordered backwards, as max().
+    const auto greatest = [](const char *field) {
+        return Object{{QStringLiteral("terms"), Object{{QStringLiteral("field"), QLatin1String(field)}, {QStringLiteral("size"), 1},
+                                                       {QStringLiteral("order"), Object{{QStringLiteral("_key"), QStringLiteral("desc")}}}}}};
+    };
+    const Object body{
+        {QStringLiteral("size"), 0},
+        {QStringLiteral("aggs"),
+         Object{{QStringLiteral("authors"),
+                 Object{{QStringLiteral("terms"),
+                         Object{{QStringLiteral("field"), QStringLiteral("author_id")}, {QStringLiteral("size"), limit},
+                                {QStringLiteral("order"), Array{Object{{QStringLiteral("_count"), QStringLiteral("desc")}},
+                                                                Object{{QStringLiteral("_key"), QStringLiteral("asc")}}}}}},
+                        {QStringLiteral("aggs"), Object{{QStringLiteral("name"), greatest("author_name")},
+                                                        {QStringLiteral("nickname"), greatest("author_nickname")}}}}}}}};
+    Expected<QJsonObject> r = searchBody(body, QStringLiteral("list the authors"));
+    if (!r)
+        return r.error();
+    const auto first = [](const QJsonObject &bucket, const char *name) {
+        return bucket.value(QLatin1String(name)).toObject().value(QStringLiteral("buckets")).toArray().first().toObject()
+            .value(QStringLiteral("key")).toString();
+    };
+    QList<Author> out;
+    for (const QJsonValue &b : r->value(QStringLiteral("aggregations")).toObject().value(QStringLiteral("authors")).toObject()
+                                   .value(QStringLiteral("buckets")).toArray()) {
+        const QJsonObject bucket = b.toObject();
+        out.append(Author{snowflake(bucket.value(QStringLiteral("key"))), first(bucket, "name"), first(bucket, "nickname"),
+                          qint64(bucket.value(QStringLiteral("doc_count")).toDouble())});
+    }
+    return out;
+}
+
 Expected<StoreStats> ElasticStore::stats()
 {
     const Object body{{QStringLiteral("size"), 0},

@@ -27,6 +27,7 @@ public:
     Expected<MessageContext> context(Snowflake messageId, int before, int after) override;
     Expected<QList<Channel>> channels() override;
     Expected<QList<Guild>> guilds() override;
+    Expected<QList<Author>> authors(int limit) override;
     Expected<StoreStats> stats() override;
     Expected<QList<Watch>> watches() override;
     Expected<void> saveWatch(const Watch &watch) override;

@@ -28,6 +28,17 @@ struct DayCount
     friend bool operator==(const DayCount &, const DayCount &) = default;
 };
 
+// Someone who wrote in the archive, for completing from: (the names as the
+// newest-sorting of their messages has them: max()).
+struct Author
+{
+    Snowflake id = 0;
+    QString name;
+    QString nickname;
+    qint64 messages = 0;
+    friend bool operator==(const Author &, const Author &) = default;
+};
+
 struct StoreStats
 {
     qint64 messages = 0;
@@ -80,6 +91,9 @@ public:
     virtual Expected<MessageContext> context(Snowflake messageId, int before, int after) = 0;
     virtual Expected<QList<Channel>> channels() = 0;
     virtual Expected<QList<Guild>> guilds() = 0;
+    // The `limit` authors with the most messages, most first (equal counts
+    // by id as text); each with the greatest of its names and nicknames.
+    virtual Expected<QList<Author>> authors(int limit) = 0;
     virtual Expected<StoreStats> stats() = 0;
 
     // The watch list (channels and servers exported on a schedule), in id order.

@@ -1035,6 +1035,14 @@ Expected<std::unique_ptr<ChannelLock>> PostgresStore::lockChannel(Snowflake chan
     return std::unique_ptr<ChannelLock>(std::move(lock));
 }
 
+Expected<QList<Author>> PostgresStore::authors(int limit)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::authors(*db, QStringLiteral("discord_chats"), limit, failureFor(*db));
+}
+
 Expected<QList<Guild>> PostgresStore::guilds()
 {
     Expected<QSqlDatabase> db = database();

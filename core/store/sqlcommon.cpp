@@ -418,6 +418,23 @@ Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail)
     return out;
 }
 
+Expected<QList<Author>> authors(const QSqlDatabase &db, const QString &table, int limit, const Failure &fail)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.prepare(QStringLiteral("SELECT author_id, max(author_name), max(author_nickname), count(*) AS n FROM %1"
+                                  " GROUP BY author_id ORDER BY n DESC, CAST(author_id AS TEXT) LIMIT ?")
+                       .arg(table)))
+        return fail(QStringLiteral("list the authors"), q.lastError().text());
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(QStringLiteral("list the authors"), q.lastError().text());
+    QList<Author> out;
+    while (q.next())
+        out.append(Author{q.value(0).toULongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong()});
+    return out;
+}
+
 void bindChannel(QSqlQuery &q, const Guild &guild, const Channel &channel, Snowflake lastMessageId, qint64 inserted)
 {
     q.addBindValue(qint64(channel.id));

@@ -164,6 +164,7 @@ Expected<QList<Message>> neighbours(QSqlQuery &q, bool older, const Failure &fai
 
 Expected<QList<Channel>> channels(const QSqlDatabase &db, const Failure &fail);
 Expected<QList<Guild>> guilds(const QSqlDatabase &db, const Failure &fail);
+Expected<QList<Author>> authors(const QSqlDatabase &db, const QString &table, int limit, const Failure &fail);
 
 // Binds the values of the channel upsert both stores write: channel_id,
 // guild_id, name, category, type, topic, last_message_id, message_count, parent_id.

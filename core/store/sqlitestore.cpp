@@ -772,6 +772,14 @@ Expected<QList<Channel>> SqliteStore::channels()
     return sql::channels(*db, failureFn());
 }
 
+Expected<QList<Author>> SqliteStore::authors(int limit)
+{
+    Expected<QSqlDatabase> db = database();
+    if (!db)
+        return db.error();
+    return sql::authors(*db, QStringLiteral("messages"), limit, failureFn());
+}
+
 Expected<QList<Guild>> SqliteStore::guilds()
 {
     Expected<QSqlDatabase> db = database();

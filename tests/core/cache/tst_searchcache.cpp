@@ -39,6 +39,7 @@ public:
     Expected<MessageContext> context(Snowflake id, int b, int a) override { return m_inner->context(id, b, a); }
     Expected<QList<Channel>> channels() override { return m_inner->channels(); }
     Expected<QList<Guild>> guilds() override { return m_inner->guilds(); }
+    Expected<QList<Author>> authors(int limit) override { return m_inner->authors(limit); }
     Expected<StoreStats> stats() override { return m_inner->stats(); }
     Expected<QList<Watch>> watches() override { return m_inner->watches(); }
     Expected<void> saveWatch(const Watch &w) override { return m_inner->saveWatch(w); }

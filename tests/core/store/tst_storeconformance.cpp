@@ -934,6 +934,25 @@ private slots:
         QCOMPARE(counted, want.size());
     }
 
+    // For completing from:: the most active first, ties by id as text, each
+    // with its names (after searchLanguage imported lang-lab's authors).
+    void authorsMostActiveFirst()
+    {
+        const Expected<QList<Author>> all = m_store->authors(1000);
+        QVERIFY2(all, all ? "" : qPrintable(all.error().message));
+        QVERIFY(all->size() >= 3);
+        for (qsizetype i = 1; i < all->size(); ++i) {
+            const Author &a = all->at(i - 1), &b = all->at(i);
+            QVERIFY(a.messages > b.messages || (a.messages == b.messages && QString::number(a.id) < QString::number(b.id)));
+        }
+        const auto zed = std::find_if(all->begin(), all->end(), [](const Author &a) { return a.id == 8800000000000000001ull; });
+        QVERIFY(zed != all->end());
+        QCOMPARE(*zed, (Author{8800000000000000001ull, QStringLiteral("zed"), QStringLiteral("Zoë"), 3}));
+        const Expected<QList<Author>> two = m_store->authors(2);
+        QVERIFY(two);
+        QCOMPARE(*two, all->mid(0, 2));
+    }
+
     void searchLanguageRefusesWhatItCannotRead_data()
     {
         QTest::addColumn<QString>("query");

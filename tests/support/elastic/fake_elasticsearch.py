@@ -16,7 +16,8 @@ response bodies shaped like Elasticsearch 8's documented ones:
                                       match_none, regexp (case_insensitive), bool should
                                       (minimum_should_match);
                                       sort, from, size, search_after, track_total_hits, _source,
-                                      aggs: terms, date_histogram (calendar_interval day), min, max
+                                      aggs: terms (order, sub-aggregations), date_histogram
+                                      (calendar_interval day), min, max
   POST /{index}/_count
   GET /, GET /_cluster/health
 Text fields are analysed like the `english` analyzer: lowercase, English stop
@@ -225,9 +226,19 @@ def aggregate(docs, aggs):
                 v = field_value(d, field)
                 if v is not None:
                     counts[v] = counts.get(v, 0) + 1
-            buckets = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: spec["terms"].get("size", 10)]
+            # order: Elasticsearch's default (count down, then key up), or
+            # the criteria given, applied last first (stable sorts).
+            order = spec["terms"].get("order", [{"_count": "desc"}, {"_key": "asc"}])
+            order = order if isinstance(order, list) else [order]
+            buckets = sorted(counts.items(), key=lambda kv: kv[0])
+            for criterion in reversed(order):
+                (what, direction), = criterion.items()
+                buckets.sort(key=(lambda kv: kv[1]) if what == "_count" else (lambda kv: kv[0]), reverse=direction == "desc")
+            buckets = buckets[: spec["terms"].get("size", 10)]
             out[name] = {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
-                         "buckets": [{"key": k, "doc_count": c} for k, c in buckets]}
+                         "buckets": [dict({"key": k, "doc_count": c},
+                                          **aggregate([d for d in docs if field_value(d, field) == k], spec.get("aggs", {})))
+                                     for k, c in buckets]}
         elif "date_histogram" in spec:
             field = spec["date_histogram"]["field"]
             # time_zone: days are that zone's calendar days; a bucket's key is its start, in ms UTC.
