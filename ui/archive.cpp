@@ -106,6 +106,11 @@ QFuture<Expected<QList<Channel>>> Archive::channels()
     return run<QList<Channel>>([](const SearchService &s) { return s.store().channels(); });
 }
 
+QFuture<Expected<QList<Author>>> Archive::authors(int limit)
+{
+    return run<QList<Author>>([limit](const SearchService &s) { return s.store().authors(limit); });
+}
+
 QFuture<Expected<QList<Guild>>> Archive::guilds()
 {
     return run<QList<Guild>>([](const SearchService &s) { return s.store().guilds(); });

@@ -36,6 +36,7 @@ public:
     QFuture<Expected<MessageContext>> context(Snowflake messageId, int before, int after);
     QFuture<Expected<QList<Channel>>> channels();
     QFuture<Expected<QList<Guild>>> guilds();
+    QFuture<Expected<QList<Author>>> authors(int limit);
     QFuture<Expected<StoreStats>> stats();
 
     QThreadPool *pool() { return &m_pool; }

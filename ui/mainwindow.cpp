@@ -195,6 +195,11 @@ void MainWindow::buildLayout()
             runSearch(1, false);
     });
     connect(m_channels, &ChannelTree::channelChosen, this, [this] {
+        // In the search language the text says where: the tree writes its in:.
+        if (m_searchBar->isQueryMode()) {
+            const Snowflake id = m_channels->currentChannel();
+            m_searchBar->setFilter(QStringLiteral("in"), id ? m_channelFilters.value(id, QString::number(id)) : QString());
+        }
         if (m_hasQuery)
             runSearch(1, true);
     });
@@ -330,6 +335,30 @@ void MainWindow::refreshChannels()
                 return;
             m_model->setChannels(*channels);
             m_channels->setChannels(known, *channels);
+            // in: by name where the name is the channel's alone, else by id.
+            QHash<QString, int> uses;
+            for (const Channel &c : *channels)
+                ++uses[c.name.toLower()];
+            m_channelFilters.clear();
+            QStringList names;
+            for (const Channel &c : *channels) {
+                const bool unique = !c.name.isEmpty() && uses.value(c.name.toLower()) == 1;
+                m_channelFilters.insert(c.id, unique ? c.name.toLower() : QString::number(c.id));
+                if (unique)
+                    names << c.name.toLower();
+            }
+            names.sort();
+            m_channelNames = names;
+            m_archive->authors(500).then(this, [this](const Expected<QList<Author>> &authors) {
+                QStringList people;
+                if (authors)
+                    for (const Author &a : *authors)
+                        for (const QString &name : {a.name.toLower(), a.nickname.toLower()})
+                            if (!name.isEmpty() && !people.contains(name))
+                                people << name;
+                m_searchBar->setCompletions(people, m_channelNames);
+                emit completionsLoaded();
+            });
         });
     });
 }
@@ -360,9 +389,23 @@ QStringList MainWindow::highlightTerms() const
         return {};
     if (m_request.kind == SearchRequest::Kind::Substring)
         return {m_request.text};
+    QStringList plain;
+    QString spoken = m_request.text;
+    if (m_request.kind == SearchRequest::Kind::Query) {
+        // A query's exact texts as they are, its words as full text.
+        const std::function<void(const Query &)> collect = [&](const Query &q) {
+            if (q.kind == Query::Kind::Exact)
+                plain << q.text;
+            if (q.kind == Query::Kind::And || q.kind == Query::Kind::Or)
+                for (const Query &c : q.children)
+                    collect(c);
+        };
+        collect(m_request.query);
+        spoken = m_request.query.positiveWords().join(QLatin1Char(' '));
+    }
     // Full text matches stems: highlight each word without its English ending.
-    QStringList words;
-    for (QString w : m_request.text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+    QStringList words = plain;
+    for (QString w : spoken.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
         for (const char *ending : {"ing", "ed", "es", "s"})
             if (w.size() > 4 && w.endsWith(QLatin1String(ending), Qt::CaseInsensitive)) {
                 w.chop(qsizetype(qstrlen(ending)));
@@ -389,7 +432,8 @@ void MainWindow::runSearch(int page, bool newQuery)
 {
     SearchRequest r;
     m_searchBar->fill(r);
-    r.channelId = m_channels->currentChannel();
+    if (r.kind != SearchRequest::Kind::Query) // a query names its channel itself
+        r.channelId = m_channels->currentChannel();
     r.page = page;
     r.pageSize = m_pager->pageSize();
     // The window shows local times: its dates and the timeline's days are the user's calendar days.
@@ -406,6 +450,8 @@ void MainWindow::runSearch(int page, bool newQuery)
         return;
     }
     m_request = *valid;
+    if (newQuery && r.kind == SearchRequest::Kind::Query)
+        m_searchBar->remember(r.text);
     // The page first; a frequent term's count over millions of messages
     // comes with the timeline.
     m_request.exactTotal = false;

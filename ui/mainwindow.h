@@ -90,6 +90,8 @@ signals:
     // Files were refused because they end part-way; the question is open.
     void salvageOffered(QMessageBox *question);
     void timelineShown();
+    // The archive's authors and channels reached the search bar's completion.
+    void completionsLoaded();
     void importFinished();
 
 protected:
@@ -170,6 +172,8 @@ private:
     // The query's total once known: from its first page, or the sum of its
     // timeline when that page came before the count (−1 until then).
     qint64 m_total = -1;
+    QHash<Snowflake, QString> m_channelFilters; // what in: says for each channel
+    QStringList m_channelNames;
     quint64 m_shownQuery = 0; // the query whose page the table shows
     qint64 m_elapsedMs = 0;
     CacheStatus m_cacheStatus = CacheStatus::Off;

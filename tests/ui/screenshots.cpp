@@ -73,7 +73,7 @@ int main(int argc, char *argv[])
     QSignalSpy shown(&window, &MainWindow::pageShown);
     QSignalSpy timeline(&window, &MainWindow::timelineShown);
     QSignalSpy conversation(&window, &MainWindow::conversationShown);
-    window.termEdit()->setText(QStringLiteral("the"));
+    window.termEdit()->setText(QStringLiteral("\"the\" -from:dave"));
     window.search();
     if (!waitFor(shown) || !waitFor(timeline))
         return 1;
@@ -92,7 +92,7 @@ int main(int argc, char *argv[])
         if (!waitFor(fixture))
             return 1;
         shown.clear();
-        window.termEdit()->setText(QStringLiteral("look at this"));
+        window.termEdit()->setText(QStringLiteral("\"look at this\" has:image"));
         window.search();
         if (!waitFor(shown))
             return 1;

@@ -5,6 +5,7 @@
 #include "exportwriter.h"
 #include "mainwindow.h"
 #include "resultsmodel.h"
+#include "searchbar.h"
 #include "secrets/keychain.h"
 #include "store/sqlcommon.h"
 #include "darkpalette.h"
@@ -13,7 +14,9 @@
 #include "watchpanel.h"
 
 #include <QAbstractEventDispatcher>
+#include <QAbstractItemView>
 #include <QApplication>
+#include <QCompleter>
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -198,6 +201,8 @@ private slots:
         m_window->openArchive(settings);
         QVERIFY(waitFor(ready));
         QVERIFY(waitFor(api)); // once the keychain has said whether it holds an API key
+        // The cases below type keywords; the search language has its own (typeAQueryWithCompletion).
+        m_window->modeBox()->setCurrentIndex(m_window->modeBox()->findText(QStringLiteral("Keyword")));
         // Written here, before any watchdog runs: the test's own work.
         m_bigExport = test::writeExport(m_tmp.path(), QStringLiteral("big"), bigChannel, bigCount,
                                         QDateTime(QDate(2023, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
@@ -264,6 +269,70 @@ private slots:
         for (const Message &m : c.before + c.after)
             QCOMPARE(m.channelId, c.message.channelId);
         QVERIFY(ConversationView::discordLink(c.message).toString().endsWith(QString::number(c.message.id)));
+    }
+
+    // The search language as a person types it: completion offers the
+    // operator, then the archive's authors; Enter takes one and searches;
+    // a click on a channel writes its in: into the text.
+    void typeAQueryWithCompletion()
+    {
+        SearchBar *bar = m_window->searchBar();
+        QComboBox *mode = m_window->modeBox();
+        mode->setCurrentIndex(mode->findText(QStringLiteral("Search")));
+        auto *channels = m_window->findChild<QTreeWidget *>(QStringLiteral("channels"));
+        const auto restore = qScopeGuard([mode, channels] {
+            mode->setCurrentIndex(mode->findText(QStringLiteral("Keyword")));
+            channels->setCurrentItem(channels->topLevelItem(0)); // all channels again, for the cases after
+        });
+        QVERIFY(bar->isQueryMode());
+        QLineEdit *term = m_window->termEdit();
+        term->clear();
+        term->setFocus();
+        QAbstractItemView *popup = bar->completer()->popup();
+        QTest::keyClicks(term, QStringLiteral("fr"));
+        QTRY_VERIFY(popup->isVisible());
+        QCOMPARE(bar->completer()->currentCompletion(), QStringLiteral("from:"));
+        QTest::keyClick(popup, Qt::Key_Down);
+        QTest::keyClick(popup, Qt::Key_Return);
+        QCOMPARE(term->text(), QStringLiteral("from:"));
+        // Its values at once: the sample's authors, the most active first.
+        QTRY_VERIFY(popup->isVisible());
+        QCOMPARE(bar->completer()->currentCompletion(), QStringLiteral("from:alice"));
+        QTest::keyClicks(term, QStringLiteral("ca"));
+        QTRY_COMPARE(bar->completer()->completionCount(), 1);
+        QTest::keyClick(popup, Qt::Key_Down);
+        QTest::keyClick(popup, Qt::Key_Return);
+        QCOMPARE(term->text(), QStringLiteral("from:carol "));
+        QVERIFY(!popup->isVisible());
+
+        QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
+        QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
+        QTest::keyClick(term, Qt::Key_Return);
+        QVERIFY(waitFor(shown));
+        QVERIFY(waitFor(timeline));
+        ResultsModel *model = m_window->resultsModel();
+        QCOMPARE(model->rowCount(), 5); // carol's five messages of the sample
+        for (int row = 0; row < model->rowCount(); ++row)
+            QCOMPARE(model->message(row).authorName, QStringLiteral("carol"));
+        QCOMPARE(bar->recentQueries().first(), QStringLiteral("from:carol"));
+
+        // The channel tree edits the text, which stays the one source of truth.
+        QTreeWidgetItem *general = channels->findItems(QStringLiteral("general"), Qt::MatchRecursive | Qt::MatchContains).value(0);
+        QVERIFY(general);
+        shown.clear();
+        channels->setCurrentItem(general);
+        emit channels->itemClicked(general, 0);
+        QCOMPARE(term->text(), QStringLiteral("from:carol in:general"));
+        QVERIFY(waitFor(shown));
+        QCOMPARE(model->rowCount(), 5);
+
+        // A query that does not parse says where.
+        QSignalSpy failed(m_window.get(), &MainWindow::searchFailed);
+        term->setText(QStringLiteral("from:carol has:"));
+        QTest::keyClick(term, Qt::Key_Return);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(m_window->statusText().contains(QStringLiteral("A value is missing after has: at column 16.")),
+                 qPrintable(m_window->statusText()));
     }
 
     void importABigChannelWithoutStalling()
