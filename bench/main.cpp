@@ -215,6 +215,30 @@ int latency(const QStringList &args)
     };
     measure(QStringLiteral("substring, page before count"), uncounted(SearchRequest::Kind::Substring), int(terms.size()));
     measure(QStringLiteral("fulltext, page before count"), uncounted(SearchRequest::Kind::FullText), int(terms.size()));
+    // The search language (issue 13): filters alone, as the REST API asks
+    // (counted); the same as the window asks (page first); and with text.
+    const QStringList filters{
+        QStringLiteral("from:user0"), QStringLiteral("from:user3"), QStringLiteral("from:user40"), QStringLiteral("from:\"user 250\""),
+        QStringLiteral("from:800000000000000007"), QStringLiteral("in:910000000000000000"), QStringLiteral("has:image"),
+        QStringLiteral("has:reaction"), QStringLiteral("has:reply"), QStringLiteral("mentions:user5"), QStringLiteral("edited:true"),
+        QStringLiteral("during:2022-03"), QStringLiteral("during:2022-06-15"), QStringLiteral("before:2022-01-20"),
+        QStringLiteral("after:2023-06-01"), QStringLiteral("has:image from:user1"), QStringLiteral("from:user2 during:2022-05"),
+        QStringLiteral("has:reaction -from:user0"), QStringLiteral("from:user0 | from:user1"), QStringLiteral("has:image has:reaction")};
+    const auto queryRequest = [&](const QStringList &queries, bool exact) {
+        return [&, queries, exact](int i) {
+            SearchRequest r;
+            r.kind = SearchRequest::Kind::Query;
+            r.text = queries.at(i);
+            r.exactTotal = exact;
+            return r;
+        };
+    };
+    measure(QStringLiteral("query, filters"), queryRequest(filters, true), int(filters.size()));
+    measure(QStringLiteral("query, filters, page first"), queryRequest(filters, false), int(filters.size()));
+    QStringList withText;
+    for (int i = 0; i < int(filters.size()); ++i)
+        withText << filters.at(i) + QLatin1Char(' ') + terms.at(i * 3 % terms.size());
+    measure(QStringLiteral("query, filters and words"), queryRequest(withText, true), int(withText.size()));
     measure(QStringLiteral("date"), [&](int i) {
         SearchRequest r;
         r.kind = SearchRequest::Kind::Date;

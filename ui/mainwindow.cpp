@@ -376,7 +376,7 @@ void MainWindow::showArchiveState(bool greet)
         } else {
             m_stack->setCurrentIndex(ResultsPage);
             if (stats && greet && !m_hasQuery)
-                m_resultLabel->setText(tr("%1 in %2. Type a word and press Enter.")
+                m_resultLabel->setText(tr("%1 in %2. Type a search (a word, \"exact text\", from:name, has:image) and press Enter.")
                                            .arg(stats->messages == 1 ? tr("1 message") : tr("%1 messages").arg(number(stats->messages)),
                                                 stats->channels == 1 ? tr("1 channel") : tr("%1 channels").arg(number(stats->channels))));
         }

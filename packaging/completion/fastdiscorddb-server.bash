@@ -14,6 +14,7 @@ _fastdiscorddb_server()
         --store) COMPREPLY=($(compgen -W "sqlite postgres es" -- "$cur")); return ;;
         --from) COMPREPLY=($(compgen -W "sqlite postgres" -- "$cur")); return ;;
         --to) COMPREPLY=($(compgen -W "es postgres sqlite" -- "$cur")); return ;;
+        --sort) COMPREPLY=($(compgen -W "newest oldest relevance" -- "$cur")); return ;;
         --keep) _filedir -d; return ;;
         --dce|--api-key-file) _filedir; return ;;
         --database|--elastic|--redis|--target|--listen|--substring|--fulltext|--all|--date|--channel|--author|\
@@ -24,7 +25,7 @@ _fastdiscorddb_server()
     local options
     case ${words[1]} in
         import) options="$common --quiet --salvage" ;;
-        search) options="$common --substring --fulltext --all --date --channel --author --tz --page --page-size --json" ;;
+        search) options="$common --substring --fulltext --all --date --channel --author --tz --page --page-size --sort --json" ;;
         export) options="$common --dce --guild --after --before --update --media --keep --timeout --list-guilds --list-channels" ;;
         reindex) options="$common --from --to --target" ;;
         serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout --watch" ;;
