@@ -73,6 +73,17 @@ bool insertAsSchema2(QSqlDatabase &db, const QString &table, const QList<Message
 
 constexpr Snowflake channel = 2222222222222222226ull; // dce/v2.47-media.json
 
+// A connection of its own (named `name`) to the test database, not yet open.
+QSqlDatabase connectionTo(const test::TestDatabase &database, const QString &name)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+    db.setHostName(database.url().host);
+    db.setPort(database.url().port);
+    db.setUserName(database.url().user);
+    db.setDatabaseName(database.url().database);
+    return db;
+}
+
 } // namespace
 
 // An archive written by the previous schema (2: messages without their
@@ -166,11 +177,7 @@ private slots:
         {
             PostgresStore old(database.url());
             QVERIFY(old.migrateTo(2));
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("upgrade"));
-            db.setHostName(database.url().host);
-            db.setPort(database.url().port);
-            db.setUserName(database.url().user);
-            db.setDatabaseName(database.url().database);
+            QSqlDatabase db = connectionTo(database, QStringLiteral("upgrade"));
             QVERIFY(db.open());
             QVERIFY(insertAsSchema2(db, QStringLiteral("discord_chats"), m_expected, true));
             db.close();
@@ -209,11 +216,7 @@ private slots:
         QVERIFY2(database.isValid(), qPrintable(database.error()));
         PostgresStore store(database.url());
         QVERIFY(store.migrateTo(4));
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("upgrade_tags"));
-        db.setHostName(database.url().host);
-        db.setPort(database.url().port);
-        db.setUserName(database.url().user);
-        db.setDatabaseName(database.url().database);
+        QSqlDatabase db = connectionTo(database, QStringLiteral("upgrade_tags"));
         QVERIFY(db.open());
         checkNameTagsAfterUpgrade(store,
                                   QStringLiteral("UPDATE discord_chats SET tags = ARRAY(SELECT t FROM unnest(tags) t"
