@@ -771,8 +771,11 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
         return text.error();
     const sql::Where filters = filtersFor(request);
     const bool newest = request.sort == SearchRequest::Sort::Newest;
-    if (!request.exactTotal && newest
-        && (request.kind == SearchRequest::Kind::Substring || request.kind == SearchRequest::Kind::FullText)) {
+    // A query's tree is tested on each row of the walk as any text is (a
+    // tag is one array test); a regular expression is not, within its budget.
+    const bool walkable = request.kind == SearchRequest::Kind::Substring || request.kind == SearchRequest::Kind::FullText
+                          || (request.kind == SearchRequest::Kind::Query && !request.query.contains(Query::Kind::Regex));
+    if (!request.exactTotal && newest && walkable) {
         const sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
                              QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), *text};
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db)))
