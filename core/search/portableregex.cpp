@@ -1,5 +1,7 @@
 #include "portableregex.h"
 
+#include <QRegularExpression>
+
 #include <atomic>
 
 namespace fdd {
@@ -260,6 +262,11 @@ Expected<PortableRegex> PortableRegex::parse(const QString &pattern)
     if (alternatives && (r.m_start || r.m_end))
         return Error::badInput(QStringLiteral("^ and $ anchor the whole expression: put alternatives in parentheses, as ^(a|b)$"));
     r.m_body = *body;
+    // Counts inside counts multiply: past PCRE2's limits the expression
+    // cannot be run (and PostgreSQL's and Lucene's automata would be as large).
+    if (const QRegularExpression compiled(r.pcre(true)); !compiled.isValid())
+        return Error::badInput(QStringLiteral("The regular expression is too large to run (%1): use fewer repetitions inside repetitions")
+                                   .arg(compiled.errorString()));
     return r;
 }
 

@@ -230,6 +230,7 @@ private slots:
         row("POSIX class", "[[:alpha:]]", "Write \\[ for a [ inside a class");
         row("stray close", "a)", "This ) closes nothing, at character 2");
         row("only anchors", "^$", "The regular expression matches only an empty text");
+        row("counts inside counts", "((a{255}){255}){255}", "The regular expression is too large to run");
     }
 
     void portableRegexRefusals()
