@@ -190,35 +190,6 @@ const sql::QueryDialect &dialect()
     return d;
 }
 
-// The WHERE clause of a search, from fixed fragments; every value is bound:
-// what the text asks, then the filters every kind shares.
-Expected<sql::Where> textFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
-{
-    if (r.kind == SearchRequest::Kind::Query)
-        return sql::compile(db, r, dialect(), fail);
-    sql::Where w;
-    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
-        w = dialect().words({r.text});
-    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
-        w = w + dialect().exact(r.text);
-    return w;
-}
-
-sql::Where filtersFor(const SearchRequest &r)
-{
-    sql::Where w;
-    sql::addFilters(w, r, dialect().date, dialect().timestamp, dialect().instant);
-    return w;
-}
-
-Expected<sql::Where> whereFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
-{
-    Expected<sql::Where> text = textFor(db, r, fail);
-    if (!text)
-        return text;
-    return *text + filtersFor(r);
-}
-
 // Newest (or oldest) first, or for a full-text search or a query with
 // words by relevance (ts_rank), newest first among equals.
 sql::SearchShape shapeFor(const SearchRequest &r)
@@ -766,10 +737,10 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     if (!db)
         return db.error();
     const sql::SearchShape shape = shapeFor(request);
-    const Expected<sql::Where> text = textFor(*db, request, failureFor(*db));
+    const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFor(*db));
     if (!text)
         return text.error();
-    const sql::Where filters = filtersFor(request);
+    const sql::Where filters = sql::filtersOf(request, dialect());
     const bool newest = request.sort == SearchRequest::Sort::Newest;
     // A query's tree is tested on each row of the walk as any text is (a
     // tag is one array test); a regular expression is not, within its budget.
@@ -790,7 +761,7 @@ Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::fu
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const Expected<sql::Where> where = whereFor(*db, request, failureFor(*db));
+    const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFor(*db));
     if (!where)
         return where.error();
     return sql::scan(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)), QLatin1String(newestFirst),
@@ -805,7 +776,7 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
     sql::DayExpression day;
     if (!request.isUtc()) // PostgreSQL knows the IANA zones
         day = {QStringLiteral("CAST(\"timestamp\" AT TIME ZONE CAST(? AS text) AS date)"), {QString::fromUtf8(request.zone)}};
-    const Expected<sql::Where> where = whereFor(*db, request, failureFor(*db));
+    const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFor(*db));
     if (!where)
         return where.error();
     const RegexBudget budget(*db, request);

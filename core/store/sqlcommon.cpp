@@ -206,6 +206,33 @@ Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, co
     return compile(request.query, dialect, request.timeZone(), all);
 }
 
+Expected<Where> textOf(const QSqlDatabase &db, const SearchRequest &r, const QueryDialect &dialect, const Failure &fail)
+{
+    if (r.kind == SearchRequest::Kind::Query)
+        return compile(db, r, dialect, fail);
+    Where w;
+    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
+        w = dialect.words({r.text});
+    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
+        w = w + dialect.exact(r.text);
+    return w;
+}
+
+Where filtersOf(const SearchRequest &r, const QueryDialect &dialect)
+{
+    Where w;
+    addFilters(w, r, dialect.date, dialect.timestamp, dialect.instant);
+    return w;
+}
+
+Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &r, const QueryDialect &dialect, const Failure &fail)
+{
+    Expected<Where> text = textOf(db, r, dialect, fail);
+    if (!text)
+        return text;
+    return *text + filtersOf(r, dialect);
+}
+
 QString SearchShape::byTime(const SearchRequest &r)
 {
     return r.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY t, id") : QStringLiteral(" ORDER BY t DESC, id DESC");

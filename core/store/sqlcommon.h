@@ -81,6 +81,14 @@ Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &
 // when it has an in:.
 Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
 
+// What a request's text asks, as `dialect` tests it: its kind's test
+// (full text, substring, or both for All), or a query's tree compiled.
+Expected<Where> textOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
+// The filters every kind shares (addFilters), in `dialect`'s columns.
+Where filtersOf(const SearchRequest &request, const QueryDialect &dialect);
+// Both: the whole WHERE of a request.
+Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
+
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
 {

@@ -184,34 +184,6 @@ const sql::QueryDialect &dialect()
     return d;
 }
 
-// What the text asks, then the filters every kind shares; every value bound.
-Expected<sql::Where> textFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
-{
-    if (r.kind == SearchRequest::Kind::Query)
-        return sql::compile(db, r, dialect(), fail);
-    sql::Where w;
-    if (r.kind == SearchRequest::Kind::FullText || r.kind == SearchRequest::Kind::All)
-        w = dialect().words({r.text});
-    if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
-        w = w + substringTest(r.text);
-    return w;
-}
-
-sql::Where filtersFor(const SearchRequest &r)
-{
-    sql::Where w;
-    sql::addFilters(w, r, dialect().date, dialect().timestamp, dialect().instant);
-    return w;
-}
-
-Expected<sql::Where> whereFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
-{
-    Expected<sql::Where> text = textFor(db, r, fail);
-    if (!text)
-        return text;
-    return *text + filtersFor(r);
-}
-
 // Newest (or oldest) first, or for a full-text search or a query with words
 // by relevance (FTS5's bm25, lower is better; 0 for a match without them),
 // newest first among equals.
@@ -659,10 +631,10 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     const sql::SearchShape shape = shapeFor(request);
     // Full text reads FTS5's index, fast at any frequency; a substring's
     // trigram index is slow for frequent ones, which the walk finds at once.
-    const Expected<sql::Where> text = textFor(*db, request, failureFn());
+    const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFn());
     if (!text)
         return text.error();
-    const sql::Where filters = filtersFor(request);
+    const sql::Where filters = sql::filtersOf(request, dialect());
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
         const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), *text};
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
@@ -677,7 +649,7 @@ Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::func
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const Expected<sql::Where> where = whereFor(*db, request, failureFn());
+    const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFn());
     if (!where)
         return where.error();
     return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
@@ -706,7 +678,7 @@ Expected<QList<DayCount>> SqliteStore::countByDay(const SearchRequest &request)
         day.binds << offsets.constLast().second;
         day.sql = QStringLiteral("CAST((ts + ") + cases + QStringLiteral(") / 86400000 AS INTEGER)");
     }
-    const Expected<sql::Where> where = whereFor(*db, request, failureFn());
+    const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFn());
     if (!where)
         return where.error();
     const RegexBudget budget(request);
