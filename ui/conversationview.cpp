@@ -147,6 +147,9 @@ ConversationView::ConversationView(QWidget *parent)
     bold.setBold(true);
     m_title->setFont(bold);
     m_browser->setOpenLinks(false);
+    // A scroll bar that comes and goes lays the whole conversation out twice
+    // (once at each width); always there, it is laid out once.
+    m_browser->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
     m_browser->setObjectName(QStringLiteral("conversation"));
     m_copy->setText(tr("Copy text"));
     m_link->setText(tr("Copy link"));
