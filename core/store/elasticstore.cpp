@@ -590,7 +590,7 @@ Expected<qint64> ElasticStore::scan(const SearchRequest &request, const std::fun
     QJsonArray after;
     qint64 visited = 0;
     for (;;) {
-        Object body{{QStringLiteral("query"), *query}, {QStringLiteral("sort"), newestFirst()},
+        Object body{{QStringLiteral("query"), *query}, {QStringLiteral("sort"), timeOrder(request)},
                     {QStringLiteral("size"), 1000}, {QStringLiteral("track_total_hits"), false}};
         if (!after.isEmpty())
             body.insert(QStringLiteral("search_after"), after);

@@ -81,7 +81,8 @@ public:
     virtual Expected<void> ping() = 0;
     virtual Expected<std::unique_ptr<IngestSession>> beginIngest() = 0;
     virtual Expected<SearchPage> search(const SearchRequest &request) = 0;
-    // Every match of the request, newest first, one at a time and unpaged,
+    // Every match of the request, newest first (oldest first when the
+    // request's sort is Oldest; relevance is not a scan's), one at a time and unpaged,
     // without holding them all; `visit` returning false stops early.
     // Returns how many were visited.
     virtual Expected<qint64> scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit) = 0;

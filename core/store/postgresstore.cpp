@@ -158,6 +158,7 @@ constexpr auto selectColumns =
     " message_type, is_pinned, author_nickname, detail::text";
 
 constexpr auto newestFirst = " ORDER BY \"timestamp\" DESC, message_id DESC";
+constexpr auto oldestFirst = " ORDER BY \"timestamp\", message_id";
 
 // How the search language's leaves read PostgreSQL's columns and indexes.
 const sql::QueryDialect &dialect()
@@ -764,7 +765,8 @@ Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::fu
     const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFor(*db));
     if (!where)
         return where.error();
-    return sql::scan(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)), QLatin1String(newestFirst),
+    return sql::scan(*db, QStringLiteral("SELECT %1 FROM discord_chats").arg(QLatin1String(selectColumns)),
+                     QLatin1String(request.sort == SearchRequest::Sort::Oldest ? oldestFirst : newestFirst),
                      *where, visit, failureFor(*db));
 }
 

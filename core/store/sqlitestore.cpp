@@ -652,7 +652,8 @@ Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::func
     const Expected<sql::Where> where = sql::whereOf(*db, request, dialect(), failureFn());
     if (!where)
         return where.error();
-    return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)), QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
+    return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)),
+                     request.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY ts, message_id") : QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
                      *where, visit, failureFn());
 }
 
