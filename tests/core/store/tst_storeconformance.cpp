@@ -1,6 +1,7 @@
 #include "dce/dcereader.h"
 #include "dce/importer.h"
 #include "search/portableregex.h"
+#include "search/resultexport.h"
 #include "search/searchservice.h"
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
@@ -989,6 +990,95 @@ private slots:
 
     // A regular expression runs within its budget in every store, and a
     // search past it says so: 20,000 messages cannot be read in 1 ms.
+    // Exporting what was found, with context: each channel's conversations
+    // oldest first, the context of matches that overlap or touch merged
+    // into one, every match once and flagged; the lookahead refilled and
+    // the channel's end reached.
+    void resultsExportWithContext()
+    {
+        constexpr Snowflake wide = 2222222222222222286ull, narrow = 2222222222222222287ull;
+        constexpr Snowflake wideFirst = 1700000000000000000ull, narrowFirst = 1700000000000001000ull;
+        const qint64 start = QDateTime(QDate(2017, 5, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+        if (search(Kind::Date, QString(), QDate(2017, 5, 1), QDate(2017, 5, 31), 1, 1, wide).totalCount == 0) {
+            for (const auto &[channel, count, firstId] : {std::tuple{wide, 400, wideFirst}, std::tuple{narrow, 10, narrowFirst}}) {
+                const QString path = writeExport(m_tmp.path(), QStringLiteral("ctx-%1").arg(channel), channel, count, start, firstId);
+                QVERIFY(!path.isEmpty());
+                const FileImport imported = import(path);
+                QVERIFY2(!imported.error, imported.error ? qPrintable(imported.error->message) : "");
+            }
+        }
+        SearchService service(m_store);
+        SearchRequest r;
+        r.kind = Kind::Query;
+        r.text = QStringLiteral("(in:%1 | in:%2) /^numbered message (0|3|5|12|20|25|150|300|398|399)$/").arg(wide).arg(narrow);
+
+        // What must come: (channel, first, last) runs, matches among them.
+        const QSet<int> matches{0, 3, 5, 12, 20, 25, 150, 300, 398, 399};
+        QList<std::tuple<Snowflake, int, int>> runs{{wide, 0, 7}, {wide, 10, 14}, {wide, 18, 27}, {wide, 148, 152},
+                                                    {wide, 298, 302}, {wide, 396, 399}, {narrow, 0, 7}};
+        const Expected<QList<Channel>> channels = m_store->channels();
+        QVERIFY(channels);
+        const auto position = [&](Snowflake id) {
+            return std::find_if(channels->cbegin(), channels->cend(), [id](const Channel &c) { return c.id == id; }) - channels->cbegin();
+        };
+        if (position(narrow) < position(wide))
+            std::rotate(runs.begin(), runs.end() - 1, runs.end()); // the archive lists that channel first
+        QList<std::tuple<int, bool, Snowflake>> want; // conversation, match, id
+        for (int k = 0; k < runs.size(); ++k) {
+            const auto [channel, from, to] = runs.at(k);
+            for (int i = from; i <= to; ++i)
+                want.append({k + 1, matches.contains(i), (channel == wide ? wideFirst : narrowFirst) + Snowflake(i)});
+        }
+
+        ResultExport exporter(service, r, ResultExport::Format::Ndjson, 2);
+        QByteArray out;
+        qint64 lastTotal = -2;
+        const Expected<ResultExport::Summary> done = exporter.run(
+            [&out](const QByteArray &piece) {
+                out += piece;
+                return true;
+            },
+            [&lastTotal](qint64, qint64 total) {
+                lastTotal = total;
+                return true;
+            });
+        QVERIFY2(done, done ? "" : qPrintable(done.error().message));
+        QList<std::tuple<int, bool, Snowflake>> got;
+        for (const QByteArray &line : out.split('\n')) {
+            if (line.isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            got.append({o.value(QStringLiteral("conversation")).toInt(), o.value(QStringLiteral("match")).toBool(),
+                        o.value(QStringLiteral("message_id")).toString().toULongLong()});
+        }
+        QCOMPARE(got, want);
+        QCOMPARE(done->matches, 13);
+        QCOMPARE(done->conversations, 7);
+        QCOMPARE(done->messages, want.size());
+        QCOMPARE(lastTotal, 13);
+
+        // Without context: every match once, newest first, none flagged as context.
+        ResultExport flat(service, r, ResultExport::Format::Ndjson, 0);
+        out.clear();
+        const Expected<ResultExport::Summary> plain = flat.run([&out](const QByteArray &piece) {
+            out += piece;
+            return true;
+        });
+        QVERIFY2(plain, plain ? "" : qPrintable(plain.error().message));
+        QCOMPARE(plain->matches, 13);
+        QCOMPARE(out.count('\n'), 13);
+        QVERIFY(out.startsWith("{") && out.contains(QByteArray::number(wideFirst + 399)));
+        QCOMPARE(QJsonDocument::fromJson(out.left(out.indexOf('\n'))).object().value(QStringLiteral("message_id")).toString(),
+                 QString::number(wideFirst + 399));
+
+        // Cancelled part-way: says so.
+        ResultExport stopped(service, r, ResultExport::Format::Csv, 2);
+        const Expected<ResultExport::Summary> cancelled = stopped.run([](const QByteArray &) { return true; },
+                                                                      [](qint64, qint64) { return false; });
+        QVERIFY(!cancelled);
+        QCOMPARE(cancelled.error().kind, Error::Kind::Cancelled);
+    }
+
     void regexWithinItsBudget()
     {
         constexpr Snowflake channel = 2222222222222222288ull;
