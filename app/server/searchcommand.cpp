@@ -4,7 +4,13 @@
 
 #include "clicontext.h"
 #include "search/messagejson.h"
+#include "search/resultexport.h"
 #include "search/searchservice.h"
+
+#include <QFile>
+#include <QSaveFile>
+
+#include <unistd.h>
 
 #include <QHash>
 #include <QJsonDocument>
@@ -130,6 +136,85 @@ void printText(const SearchPage &page, const QHash<Snowflake, QString> &channelN
     o.flush();
 }
 
+// search … --export FILE: every match (with --context N around each) into
+// FILE, or standard output for "-"; a file appears only when complete.
+int exportMatches(const QCommandLineParser &parser, const SearchService &service, const SearchRequest &request)
+{
+    const QString path = parser.value(QStringLiteral("export"));
+    std::optional<ResultExport::Format> format;
+    if (parser.isSet(QStringLiteral("format"))) {
+        format = ResultExport::formatNamed(parser.value(QStringLiteral("format")));
+        if (!format)
+            return report(Error::badInput(QStringLiteral("--format takes csv, json, ndjson or markdown, not \"%1\".")
+                                              .arg(parser.value(QStringLiteral("format")).left(40))));
+    } else {
+        format = ResultExport::formatOfFile(path);
+        if (!format)
+            return report(Error::badInput(QStringLiteral("Say which format with --format csv|json|ndjson|markdown (or name the file"
+                                                         " .csv, .json, .ndjson or .md).")));
+    }
+    Expected<int> context = intOption(parser, QStringLiteral("context"), 0);
+    if (!context)
+        return report(context.error());
+    ResultExport exporter(service, request, *format, *context);
+    if (Expected<void> ok = exporter.validate(); !ok)
+        return report(ok.error());
+    exporter.setCountFirst(true);
+
+    const bool toStdout = path == QLatin1String("-");
+    QFile standardOutput;
+    QSaveFile file(path);
+    QIODevice *device = &file;
+    if (toStdout) {
+        if (!standardOutput.open(stdout, QIODevice::WriteOnly))
+            return report(Error::internal(QStringLiteral("Standard output cannot be written.")));
+        device = &standardOutput;
+    } else if (!file.open(QIODevice::WriteOnly)) {
+        return report(Error::badInput(QStringLiteral("%1 cannot be written: %2.").arg(path, file.errorString())));
+    }
+    const std::atomic_bool &interrupted = cancelOnSignals();
+    const bool showProgress = isatty(STDERR_FILENO);
+    QString writeError;
+    const Expected<ResultExport::Summary> done = exporter.run(
+        [device, &writeError](const QByteArray &piece) {
+            if (device->write(piece) == piece.size())
+                return true;
+            writeError = device->errorString();
+            return false;
+        },
+        [&](qint64 written, qint64 total) {
+            if (showProgress) {
+                if (total < 0)
+                    err() << "\rFinding the matches…";
+                else
+                    err() << QStringLiteral("\rExported %1 of %2 matches").arg(QLocale().toString(written), QLocale().toString(total));
+                err().flush();
+            }
+            return !interrupted.load();
+        });
+    if (showProgress)
+        err() << '\n';
+    if (!done) {
+        if (!toStdout)
+            file.cancelWriting(); // nothing half-written is left under that name
+        if (!writeError.isEmpty())
+            return report(Error::internal(QStringLiteral("%1 could not be written: %2.").arg(toStdout ? QStringLiteral("Standard output") : path, writeError)));
+        return report(done.error());
+    }
+    if (!toStdout && !file.commit())
+        return report(Error::internal(QStringLiteral("%1 could not be written: %2.").arg(path, file.errorString())));
+    if (toStdout)
+        standardOutput.flush();
+    QString summary = QStringLiteral("Exported %1 match(es)").arg(done->matches);
+    if (*context > 0)
+        summary += QStringLiteral(" with %1 message(s) of context, in %2 conversation(s)")
+                       .arg(done->messages - done->matches)
+                       .arg(done->conversations);
+    summary += toStdout ? QStringLiteral(".") : QStringLiteral(" to %1.").arg(path);
+    (toStdout ? err() : out()) << summary << Qt::endl;
+    return Ok;
+}
+
 } // namespace
 
 int runSearch(const QStringList &arguments)
@@ -154,6 +239,12 @@ int runSearch(const QStringList &arguments)
         {QStringLiteral("page"), QStringLiteral("Page to show, from 1 (default 1)."), QStringLiteral("n")},
         {QStringLiteral("page-size"), QStringLiteral("Messages a page, 1 to 100 (default 10)."), QStringLiteral("n")},
         {QStringLiteral("json"), QStringLiteral("Print the REST API's JSON instead of text.")},
+        {QStringLiteral("export"), QStringLiteral("Write every match into FILE (\"-\": standard output) instead of a page;"
+                                                  " the file appears only when complete."), QStringLiteral("file")},
+        {QStringLiteral("format"), QStringLiteral("With --export: csv, json, ndjson or markdown (default: from the file's name)."),
+         QStringLiteral("format")},
+        {QStringLiteral("context"), QStringLiteral("With --export: also N messages before and after each match (0 to 20), merged"
+                                                   " into conversations."), QStringLiteral("n")},
     });
     addDatabaseOption(parser);
     addCacheOption(parser);
@@ -172,6 +263,11 @@ int runSearch(const QStringList &arguments)
     Expected<std::shared_ptr<SearchService>> service = serviceFrom(parser);
     if (!service)
         return report(service.error());
+    if (parser.isSet(QStringLiteral("export")))
+        return exportMatches(parser, **service, *request);
+    for (const char *option : {"format", "context"})
+        if (parser.isSet(QLatin1String(option)))
+            return report(Error::badInput(QStringLiteral("--%1 goes with --export FILE.").arg(QLatin1String(option))));
     Expected<SearchPage> page = (*service)->search(*request);
     if (!page)
         return report(page.error());

@@ -43,7 +43,7 @@ QString markdownEscaped(const QString &s)
     QString out;
     out.reserve(s.size());
     for (const QChar c : s) {
-        if (QStringView(u"\\`*_{}[]()<>#+-.!|~").contains(c))
+        if (QStringView(u"\\`*_[]<>|~").contains(c))
             out += QLatin1Char('\\');
         out += c == QLatin1Char('\n') || c == QLatin1Char('\r') ? QLatin1Char(' ') : c;
     }

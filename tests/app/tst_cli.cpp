@@ -134,6 +134,16 @@ private slots:
                                    << "The page size must be between 1 and 100; 101 was asked for.";
         QTest::newRow("page not a number") << QStringList{QStringLiteral("search"), QStringLiteral("--fulltext=x"), QStringLiteral("--page=two")}
                                            << "--page takes a whole number";
+        QTest::newRow("export without a format") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--export=found")}
+                                                 << "Say which format with --format csv|json|ndjson|markdown";
+        QTest::newRow("export in an unknown format") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--export=f.csv"),
+                                                                    QStringLiteral("--format=xml")}
+                                                     << "--format takes csv, json, ndjson or markdown, not \"xml\".";
+        QTest::newRow("export with too much context") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--export=-"),
+                                                                     QStringLiteral("--format=csv"), QStringLiteral("--context=21")}
+                                                      << "The context must be 0 to 20 messages";
+        QTest::newRow("context without export") << QStringList{QStringLiteral("search"), QStringLiteral("runs"), QStringLiteral("--context=2")}
+                                                << "--context goes with --export FILE.";
         QTest::newRow("serve off loopback without a key") << QStringList{QStringLiteral("serve"), QStringLiteral("--listen=0.0.0.0:1")}
                                                           << "makes the archive reachable from other machines";
         QTest::newRow("serve bad listen") << QStringList{QStringLiteral("serve"), QStringLiteral("--listen=localhost")}
@@ -273,6 +283,39 @@ private slots:
         QVERIFY2(text.exitCode == 0, qPrintable(text.err));
         QVERIFY2(text.out.contains(QStringLiteral("[1232782017872138340]")), qPrintable(text.out)); // the oldest of #general
         QVERIFY2(text.out.contains(QStringLiteral("Page 1 of ")), qPrintable(text.out));
+    }
+
+    // search --export: the file appears whole, or not at all.
+    void searchExport()
+    {
+        const QString path = m_home.filePath(QStringLiteral("found.ndjson"));
+        const Run r = run({QStringLiteral("search"), QStringLiteral("in:general"), QStringLiteral("--export"), path, QStringLiteral("--context=1")},
+                          m_db->urlString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral(" to %1.").arg(path)), qPrintable(r.out));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        int lines = 0, matches = 0;
+        for (const QByteArray &line : file.readAll().split('\n')) {
+            if (line.isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QVERIFY2(o.contains(QStringLiteral("message_id")) && o.contains(QStringLiteral("conversation")), line.constData());
+            ++lines;
+            matches += o.value(QStringLiteral("match")).toBool();
+        }
+        QVERIFY(lines >= matches && matches > 0);
+        QVERIFY2(r.out.startsWith(QStringLiteral("Exported %1 match(es)").arg(matches)), qPrintable(r.out));
+
+        // To standard output, as CSV; a query that does not parse leaves no file.
+        const Run csv = run({QStringLiteral("search"), QStringLiteral("in:general"), QStringLiteral("--export=-"), QStringLiteral("--format=csv")},
+                            m_db->urlString());
+        QVERIFY2(csv.exitCode == 0, qPrintable(csv.err));
+        QVERIFY(csv.out.startsWith(QStringLiteral("conversation,match,message_id,")));
+        QCOMPARE(csv.out.count(QStringLiteral("\r\n")) - 1, matches);
+        const QString refused = m_home.filePath(QStringLiteral("refused.csv"));
+        QCOMPARE(run({QStringLiteral("search"), QStringLiteral("from:"), QStringLiteral("--export"), refused}, m_db->urlString()).exitCode, 2);
+        QVERIFY(!QFile::exists(refused));
     }
 
     void defaultsToTheEmbeddedArchive()
