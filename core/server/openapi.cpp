@@ -108,6 +108,34 @@ QJsonObject watchOperation(const char *summary, const char *ok, const char *okDe
     return op;
 }
 
+// /api/search/export: a file in one of four formats, not a JSON page.
+QJsonObject resultsExportGet(const QJsonArray &searchParameters)
+{
+    QJsonArray parameters = searchParameters;
+    parameters.append(param("format", "csv, json (default), ndjson (one message a line) or markdown", "string", false,
+                            {{QStringLiteral("enum"), QJsonArray{QStringLiteral("csv"), QStringLiteral("json"), QStringLiteral("ndjson"),
+                                                                 QStringLiteral("markdown")}},
+                             {QStringLiteral("default"), QStringLiteral("json")}}));
+    parameters.append(param("context", "Messages before and after each match, merged into conversations (channel by channel, oldest first)",
+                            "integer", false,
+                            {{QStringLiteral("minimum"), 0}, {QStringLiteral("maximum"), 20}, {QStringLiteral("default"), 0}}));
+    QJsonObject answers = responses("Error");
+    const QJsonObject text{{QStringLiteral("schema"), QJsonObject{{QStringLiteral("type"), QStringLiteral("string")}}}};
+    answers.insert(QStringLiteral("200"),
+                   QJsonObject{{QStringLiteral("description"),
+                                QStringLiteral("Every match, streamed (chunked) as it is read; a transfer cut off before its end means the"
+                                               " export failed part-way (the reason is in the log). JSON: {query, context, exported_at,"
+                                               " messages | conversations [{channel_id, channel, messages}], match_count}; NDJSON and"
+                                               " JSON messages carry match and conversation with context")},
+                               {QStringLiteral("content"), QJsonObject{{QStringLiteral("application/json"), text},
+                                                                       {QStringLiteral("application/x-ndjson"), text},
+                                                                       {QStringLiteral("text/csv"), text},
+                                                                       {QStringLiteral("text/markdown"), text}}}});
+    return {{QStringLiteral("get"), QJsonObject{{QStringLiteral("summary"), QStringLiteral("Export every match of a search, with context if asked")},
+                                                {QStringLiteral("parameters"), parameters},
+                                                {QStringLiteral("responses"), answers}}}};
+}
+
 QJsonObject contextGet()
 {
     const QJsonObject id{{QStringLiteral("name"), QStringLiteral("message_id")},
@@ -341,6 +369,7 @@ QJsonObject document()
         {QStringLiteral("/api/search/timeline"),
          get("How many messages the search finds on each day of the zone, oldest first (days without any left out)",
              QJsonArray{languageQuery, zone}, "Timeline")},
+        {QStringLiteral("/api/search/export"), resultsExportGet(QJsonArray{languageQuery, sort, zone})},
         {QStringLiteral("/api/messages/{message_id}/context"), contextGet()},
     };
     return {

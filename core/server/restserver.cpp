@@ -1,5 +1,7 @@
 #include "restserver.h"
 
+#include "search/resultexport.h"
+
 #include "watch/watchjson.h"
 #include "watch/watchrunner.h"
 
@@ -170,6 +172,9 @@ RestServer::RestServer(Options options, QObject *parent)
     m_http.route(QStringLiteral("/api/search/timeline"), get, [this](const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this](const QUrlQuery &q, const QString &, const QElapsedTimer &t) { return timeline(q, t); });
     });
+    m_http.route(QStringLiteral("/api/search/export"), get, [this](const QHttpServerRequest &r, QHttpServerResponder &&responder) {
+        exportResults(r, std::move(responder));
+    });
     m_http.route(QStringLiteral("/api/messages/<arg>/context"), get, [this](const QString &id, const QHttpServerRequest &r) {
         return handle(r, Access::Key, [this, id](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
             return messageContext(id, q, t);
@@ -309,6 +314,7 @@ QStringList RestServer::routes()
             QStringLiteral("/api/watches/{watch_id}/run"),
             QStringLiteral("/api/health"),                QStringLiteral("/api/openapi.json"),
             QStringLiteral("/api/search"),                QStringLiteral("/api/search/timeline"),
+            QStringLiteral("/api/search/export"),
             QStringLiteral("/api/messages/{message_id}/context")};
 }
 
@@ -405,6 +411,74 @@ QHttpServerResponse RestServer::searchAll(const QUrlQuery &query, const QElapsed
         body += ",\"detail\":\"No messages found\"";
     body += '}';
     return timed(QHttpServerResponse(QByteArrayLiteral("application/json; charset=utf-8"), std::move(body)), timer);
+}
+
+void RestServer::exportResults(const QHttpServerRequest &r, QHttpServerResponder &&responder)
+{
+    // Checked as every endpoint is (key, rate, parameters, the query) before
+    // the first byte, so that a refusal is a plain 4xx with its sentence.
+    std::unique_ptr<ResultExport> exporter;
+    ResultExport::Format format = ResultExport::Format::Json;
+    QElapsedTimer timer;
+    QHttpServerResponse refusal = handle(r, Access::Key, [&](const QUrlQuery &q, const QString &, const QElapsedTimer &t) {
+        timer = t;
+        Expected<SearchRequest> request = api::searchRequest(q, SearchRequest::Kind::Query);
+        if (!request)
+            return timed(errorResponse(request.error()), t);
+        if (q.hasQueryItem(QStringLiteral("format"))) {
+            const std::optional<ResultExport::Format> named = ResultExport::formatNamed(q.queryItemValue(QStringLiteral("format")));
+            if (!named)
+                return timed(errorResponse(Error::badInput(QStringLiteral("format must be csv, json, ndjson or markdown, not \"%1\".")
+                                                               .arg(q.queryItemValue(QStringLiteral("format"), QUrl::FullyDecoded).left(40)))),
+                             t);
+            format = *named;
+        }
+        Expected<int> context = api::contextSize(q);
+        if (!context)
+            return timed(errorResponse(context.error()), t);
+        exporter = std::make_unique<ResultExport>(*m_options.service, *request, format, *context);
+        if (Expected<void> ok = exporter->validate(); !ok) {
+            exporter.reset();
+            return timed(errorResponse(ok.error()), t);
+        }
+        return QHttpServerResponse(Status::Ok);
+    });
+    if (!exporter) {
+        qCInfo(lcAccess).noquote() << "GET" << r.url().path() << int(refusal.statusCode());
+        refusal.write(std::move(responder));
+        return;
+    }
+
+    // Then streamed, chunk by chunk, as the store gives the matches: held
+    // no longer than the socket takes (at most ~1 MB waiting to be sent).
+    QTcpSocket *socket = responder.socket();
+    responder.writeStatusLine(Status::Ok);
+    const QByteArray fileName = "fastdiscorddb-results." + ResultExport::fileSuffix(format).toLatin1();
+    responder.writeHeaders({{QByteArrayLiteral("Content-Type"), ResultExport::mimeType(format)},
+                            {QByteArrayLiteral("Content-Disposition"), "attachment; filename=\"" + fileName + '"'},
+                            {QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")},
+                            {QByteArrayLiteral("X-Cache"), QByteArrayLiteral("off")}});
+    const auto sendable = [this, socket] {
+        while (socket->state() == QAbstractSocket::ConnectedState && socket->bytesToWrite() > (1 << 20) && !stopping())
+            if (!socket->waitForBytesWritten(30000))
+                return false; // the client stopped reading
+        return socket->state() == QAbstractSocket::ConnectedState && !stopping();
+    };
+    const Expected<ResultExport::Summary> done = exporter->run([&](const QByteArray &piece) {
+        responder.writeBody(QByteArray::number(piece.size(), 16) + "\r\n" + piece + "\r\n");
+        return sendable();
+    });
+    if (!done) {
+        // Part-way: the answer ends without its last chunk, which every HTTP
+        // client reports as a cut-off transfer rather than a whole export.
+        qCWarning(lcRest).noquote() << "results export stopped:" << done.error().message;
+        qCInfo(lcAccess).noquote() << "GET" << r.url().path() << 200 << "cut off";
+        socket->abort();
+        return;
+    }
+    responder.writeBody(QByteArrayLiteral("0\r\n\r\n"));
+    qCInfo(lcAccess).noquote() << "GET" << r.url().path() << 200
+                               << QByteArray::number(double(timer.nsecsElapsed()) / 1e9, 'f', 4);
 }
 
 QHttpServerResponse RestServer::timeline(const QUrlQuery &query, const QElapsedTimer &timer) const

@@ -80,6 +80,8 @@ private:
                                SearchRequest::Kind kind, const SearchService &service) const;
     QHttpServerResponse searchAll(const QUrlQuery &query, const QElapsedTimer &timer) const;
     QHttpServerResponse timeline(const QUrlQuery &query, const QElapsedTimer &timer) const;
+    // /api/search/export: every match, streamed (chunked) as it is read.
+    void exportResults(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     QHttpServerResponse messageContext(const QString &id, const QUrlQuery &query, const QElapsedTimer &timer) const;
     // details: say why a server is down (hosts, ports), for the key's holder.
     QHttpServerResponse health(const QElapsedTimer &timer, bool details) const;

@@ -212,6 +212,10 @@ private slots:
         QTest::newRow("search that does not parse") << "/api/search?q=runs+from%3A" << "A value is missing after from: at column 11.";
         QTest::newRow("search with a letter escape") << "/api/search?q=%2F%5Cd%2F" << "\\d is not understood by every store";
         QTest::newRow("search sort unknown") << "/api/search?q=runs&sort=best" << "sort must be newest, oldest or relevance";
+        QTest::newRow("export format unknown") << "/api/search/export?q=runs&format=xml" << "format must be csv, json, ndjson or markdown, not \"xml\".";
+        QTest::newRow("export context too wide") << "/api/search/export?q=runs&context=21" << "context must be between 0 and 20";
+        QTest::newRow("export of a query that does not parse") << "/api/search/export?q=runs+from%3A" << "A value is missing after from: at column 11.";
+        QTest::newRow("export without q") << "/api/search/export?format=csv" << "q is required";
         QTest::newRow("search NUL") << "/api/search?q=runs%00" << "q contains a NUL";
         QTest::newRow("search too long") << QStringLiteral("/api/search?q=") + QString(1001, u'a') << "the limit is 1000";
         QTest::newRow("timeline without q") << "/api/search/timeline" << "q is required";
@@ -355,6 +359,42 @@ private slots:
         const Answer tokyo = get(QStringLiteral("/api/search/timeline?q=in%3Ageneral&tz=Asia%2FTokyo"));
         QCOMPARE(tokyo.body.value(QStringLiteral("days")).toArray().first().toObject().value(QStringLiteral("date")).toString(),
                  QStringLiteral("2024-04-27"));
+    }
+
+    // Every match as a file, streamed; with context, in conversations.
+    void searchExport()
+    {
+        const Answer json = get(QStringLiteral("/api/search/export?q=in%3Ageneral"));
+        QCOMPARE(json.status, 200);
+        QCOMPARE(json.contentType, QByteArrayLiteral("application/json; charset=utf-8"));
+        QCOMPARE(json.body.value(QStringLiteral("match_count")).toInt(), 5);
+        QCOMPARE(json.body.value(QStringLiteral("messages")).toArray().size(), 5);
+        QCOMPARE(json.body.value(QStringLiteral("query")).toString(), QStringLiteral("in:general"));
+
+        const Answer ndjson = get(QStringLiteral("/api/search/export?q=in%3Ageneral+-runs&format=ndjson&context=1&tz=Asia%2FTokyo"));
+        QCOMPARE(ndjson.status, 200);
+        QCOMPARE(ndjson.contentType, QByteArrayLiteral("application/x-ndjson; charset=utf-8"));
+        int matches = 0, lines = 0;
+        for (const QByteArray &line : ndjson.raw.split('\n')) {
+            if (line.isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QVERIFY2(o.value(QStringLiteral("conversation")).toInt() >= 1, line.constData());
+            matches += o.value(QStringLiteral("match")).toBool();
+            ++lines;
+        }
+        QCOMPARE(matches, get(QStringLiteral("/api/search?q=in%3Ageneral+-runs")).body.value(QStringLiteral("total_count")).toInt());
+        QVERIFY(lines >= matches);
+
+        const Answer csv = get(QStringLiteral("/api/search/export?q=in%3Ageneral&format=csv"));
+        QCOMPARE(csv.contentType, QByteArrayLiteral("text/csv; charset=utf-8"));
+        QVERIFY(csv.raw.startsWith("conversation,match,message_id,timestamp,"));
+        QCOMPARE(csv.raw.count("\r\n"), 6);
+        const Answer md = get(QStringLiteral("/api/search/export?q=in%3Ageneral&format=markdown"));
+        QVERIFY2(md.raw.startsWith("# Search results\n") && md.raw.contains("*5 match(es).*"), md.raw.constData());
+        const Answer none = get(QStringLiteral("/api/search/export?q=%22no+such+words+anywhere%22&format=json&context=3"));
+        QCOMPARE(none.status, 200);
+        QCOMPARE(none.body.value(QStringLiteral("conversations")).toArray().size(), 0);
     }
 
     void messageContext()
