@@ -12,6 +12,7 @@
 #include "highlightdelegate.h"
 #include "importtask.h"
 #include "resultsmodel.h"
+#include "resultsexportdialog.h"
 #include "settingsdialog.h"
 #include "timelinechart.h"
 #include "watchpanel.h"
@@ -146,9 +147,13 @@ void MainWindow::buildActions()
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     m_exportAction->setToolTip(tr("Export channels with DiscordChatExporter and archive them (Ctrl+E)"));
     file->addSeparator();
-    m_saveAction = file->addAction(tr("&Save Results As…"), this, &MainWindow::saveResults);
+    m_saveAction = file->addAction(tr("&Save This Page As…"), this, &MainWindow::saveResults);
     m_saveAction->setShortcut(QKeySequence::Save);
     m_saveAction->setEnabled(false);
+    m_exportResultsAction = file->addAction(tr("Export &All Results…"), this, [this] { openResultsExport(); });
+    m_exportResultsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    m_exportResultsAction->setToolTip(tr("Every match of the search, with context if you like, as CSV, JSON, NDJSON or Markdown"));
+    m_exportResultsAction->setEnabled(false);
     file->addSeparator();
     file->addAction(tr("&Settings…"), this, &MainWindow::openSettings)->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
@@ -482,6 +487,7 @@ void MainWindow::runSearch(int page, bool newQuery)
         m_cacheStatus = page->cache;
         showResultCount();
         m_saveAction->setEnabled(!page->messages.isEmpty());
+        m_exportResultsAction->setEnabled(!page->messages.isEmpty());
         updatePager();
         if (m_model->rowCount() > 0)
             m_table->selectRow(0);
@@ -608,6 +614,22 @@ void MainWindow::copyRows()
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
     if (!rows.isEmpty())
         QApplication::clipboard()->setText(m_model->toText(rows));
+}
+
+ResultsExportDialog *MainWindow::openResultsExport()
+{
+    if (!m_archive->isOpen())
+        return nullptr;
+    if (!m_resultsExport || !m_resultsExport->isExporting()) {
+        delete m_resultsExport;
+        SearchRequest request = m_request;
+        request.page = 1;
+        m_resultsExport = new ResultsExportDialog(m_archive->service(), request, m_archive->pool(), this);
+    }
+    m_resultsExport->show();
+    m_resultsExport->raise();
+    m_resultsExport->activateWindow();
+    return m_resultsExport;
 }
 
 void MainWindow::saveResults()

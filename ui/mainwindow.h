@@ -40,6 +40,7 @@ class RestServerPool;
 class ConversationView;
 class ImportTask;
 class ResultsModel;
+class ResultsExportDialog;
 class TimelineChart;
 class WatchPanel;
 
@@ -64,6 +65,9 @@ public:
     ConversationView *conversation() const { return m_conversation; }
     TimelineChart *timeline() const { return m_timeline; }
     WatchPanel *watchPanel() const { return m_watchPanel; }
+    // File → Export All Results…: opens (or brings back) its dialog for the search on screen.
+    ResultsExportDialog *openResultsExport();
+    QAction *exportResultsAction() const { return m_exportResultsAction; }
     QLineEdit *termEdit() const;
     QComboBox *modeBox() const;
     QString statusText() const;
@@ -161,6 +165,8 @@ private:
     QAction *m_importAction = nullptr;
     QAction *m_exportAction = nullptr;
     QAction *m_saveAction = nullptr;
+    QAction *m_exportResultsAction = nullptr;
+    ResultsExportDialog *m_resultsExport = nullptr;
     QAction *m_nextAction = nullptr;
     QAction *m_previousAction = nullptr;
 

@@ -346,16 +346,16 @@ Expected<ResultExport::Summary> ResultExport::run(const Sink &sink, const Progre
 
 namespace {
 
-// Calls progress at most every 100 ms (and at the end).
+// Calls progress at once, then at most every 100 ms (and at the end).
 class Throttle
 {
 public:
-    explicit Throttle(const ResultExport::Progress &progress) : m_progress(progress) { m_clock.start(); }
+    explicit Throttle(const ResultExport::Progress &progress) : m_progress(progress) {}
     bool operator()(qint64 written, qint64 total, bool now = false)
     {
-        if (!m_progress || (!now && m_clock.elapsed() < 100))
+        if (!m_progress || (!now && m_clock.isValid() && m_clock.elapsed() < 100))
             return true;
-        m_clock.restart();
+        m_clock.start();
         return m_progress(written, total);
     }
 

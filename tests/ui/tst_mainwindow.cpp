@@ -5,6 +5,7 @@
 #include "exportwriter.h"
 #include "mainwindow.h"
 #include "resultsmodel.h"
+#include "resultsexportdialog.h"
 #include "searchbar.h"
 #include "secrets/keychain.h"
 #include "store/sqlcommon.h"
@@ -393,6 +394,61 @@ private slots:
         QTest::keyClick(m_window->resultsView(), Qt::Key_PageUp);
         QVERIFY(waitFor(back));
         QCOMPARE(m_window->pageText(), QStringLiteral("Page %1 of %2").arg(bigCount / 50 - 1).arg(bigCount / 50));
+    }
+
+    // File → Export All Results: every match with its context into a file,
+    // off the GUI thread (the watchdog looks), with progress; Cancel leaves
+    // no file.
+    void exportAllResultsWithContext()
+    {
+        searchFor(QStringLiteral("numbered message 19"));
+        QVERIFY(m_window->exportResultsAction()->isEnabled());
+        m_window->exportResultsAction()->trigger();
+        ResultsExportDialog *dialog = m_window->findChild<ResultsExportDialog *>();
+        QVERIFY(dialog && dialog->isVisible());
+        const QString path = m_tmp.filePath(QStringLiteral("found.ndjson"));
+        dialog->setFormat(ResultExport::Format::Ndjson);
+        dialog->setContext(1);
+        dialog->setFileName(path);
+        QSignalSpy finished(dialog, &ResultsExportDialog::exportFinished);
+        QPushButton *start = nullptr;
+        for (QPushButton *b : dialog->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("&Export"))
+                start = b;
+        QVERIFY(start);
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(waitFor(finished));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+        // 19, 190–199, 1900–1999, 19000–19999, each with its neighbours.
+        QVERIFY2(dialog->statusText().startsWith(QStringLiteral("Exported 1,111 match(es), with ")), qPrintable(dialog->statusText()));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        int matches = 0, lines = 0;
+        for (const QByteArray &line : file.readAll().split('\n')) {
+            if (line.isEmpty())
+                continue;
+            ++lines;
+            matches += QJsonDocument::fromJson(line).object().value(QStringLiteral("match")).toBool();
+        }
+        QCOMPARE(matches, 1111);
+        QVERIFY(lines > matches);
+
+        // All 20,000 with context, cancelled by closing the dialog: no file, and it says so.
+        searchFor(QStringLiteral("numbered"));
+        dialog = m_window->openResultsExport();
+        const QString cancelled = m_tmp.filePath(QStringLiteral("cancelled.csv"));
+        dialog->setFormat(ResultExport::Format::Csv);
+        dialog->setContext(2);
+        dialog->setFileName(cancelled);
+        QSignalSpy stopped(dialog, &ResultsExportDialog::exportFinished);
+        dialog->startExport();
+        QVERIFY(dialog->isExporting());
+        QTest::keyClick(dialog, Qt::Key_Escape); // as a user closes it
+        QVERIFY(waitFor(stopped));
+        QCOMPARE(stopped.first().at(0).toBool(), false);
+        QCOMPARE(dialog->statusText(), QStringLiteral("Export cancelled: nothing was written."));
+        QVERIFY(!dialog->isVisible());
+        QVERIFY(!QFile::exists(cancelled));
     }
 
     void timelineNarrowsTheDates()
