@@ -95,4 +95,35 @@ if [[ $STORES == *sqlite* ]]; then
     echo "SQLite:"
     "$BIN/bench/fdd-bench" latency "sqlite://$SQLITE_DB" --runs 3
 fi
+
+# Results export (issue 13): every message as a match, written as CSV, and
+# as NDJSON with two messages of context around each (merged: one
+# conversation per channel), against psql's own \copy ... TO of the same rows.
+ALL='before:2100-01-01'
+t0=$(now)
+psql -X -q -v ON_ERROR_STOP=1 "$OURS_URL" -c "\\copy (SELECT message_id, \"timestamp\", channel_id, author_id, author_name, content FROM discord_chats ORDER BY \"timestamp\" DESC, message_id DESC) TO '$OUT/results.copy.csv' CSV HEADER"
+COPY_OUT=$(echo "$(now) - $t0" | bc)
+rm -f "$OUT/results.copy.csv"
+# timed_export DATABASE_URL FORMAT CONTEXT -> "seconds peak-RSS-MB"
+timed_export() {
+    local t0 t1
+    t0=$(now)
+    /usr/bin/time -f "%M" -o "$OUT/rss-export.kb" "$BIN/app/server/fastdiscorddb-server" search "$ALL" --database "$1" \
+        --export "$OUT/results.$2" --context "$3" >/dev/null
+    t1=$(now)
+    rm -f "$OUT/results.$2"
+    echo "$(echo "$t1 - $t0" | bc) $(( $(cat "$OUT/rss-export.kb") / 1024 ))"
+}
+echo
+echo "results export of all $ROWS_OURS messages as matches (search '$ALL' --export)"
+printf 'psql \\copy ... TO (baseline, CSV)  %8.1f s\n' "$COPY_OUT"
+for store in postgres sqlite; do
+    [[ $STORES == *$store* ]] || continue
+    url=$OURS_URL
+    [ "$store" = sqlite ] && url="sqlite://$SQLITE_DB"
+    read -r secs mb <<<"$(timed_export "$url" csv 0)"
+    printf '%-10s CSV, no context         %8.1f s   ratio %.2f   peak RSS %d MB\n' "$store" "$secs" "$(echo "$secs / $COPY_OUT" | bc -l)" "$mb"
+    read -r secs mb <<<"$(timed_export "$url" ndjson 2)"
+    printf '%-10s NDJSON, --context 2     %8.1f s   ratio %.2f   peak RSS %d MB\n' "$store" "$secs" "$(echo "$secs / $COPY_OUT" | bc -l)" "$mb"
+done
 rm -f "$OUT/rows.copy" "$SQLITE_DB" "$SQLITE_DB-wal" "$SQLITE_DB-shm"

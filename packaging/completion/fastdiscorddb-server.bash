@@ -15,17 +15,19 @@ _fastdiscorddb_server()
         --from) COMPREPLY=($(compgen -W "sqlite postgres" -- "$cur")); return ;;
         --to) COMPREPLY=($(compgen -W "es postgres sqlite" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "newest oldest relevance" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "csv json ndjson markdown" -- "$cur")); return ;;
+        --export) _filedir; return ;;
         --keep) _filedir -d; return ;;
         --dce|--api-key-file) _filedir; return ;;
         --database|--elastic|--redis|--target|--listen|--substring|--fulltext|--all|--date|--channel|--author|\
         --page|--page-size|--guild|--after|--before|--timeout|--list-channels|--threads|--rate-limit|\
-        --export-timeout|--stop-timeout|--every|--tz)
+        --export-timeout|--stop-timeout|--every|--tz|--context)
             return ;;
     esac
     local options
     case ${words[1]} in
         import) options="$common --quiet --salvage" ;;
-        search) options="$common --substring --fulltext --all --date --channel --author --tz --page --page-size --sort --json" ;;
+        search) options="$common --substring --fulltext --all --date --channel --author --tz --page --page-size --sort --json --export --format --context" ;;
         export) options="$common --dce --guild --after --before --update --media --keep --timeout --list-guilds --list-channels" ;;
         reindex) options="$common --from --to --target" ;;
         serve) options="$common --dce --listen --api-key-file --no-auth --threads --rate-limit --export-timeout --stop-timeout --watch" ;;
