@@ -68,7 +68,9 @@ ResultsExportDialog::ResultsExportDialog(std::shared_ptr<SearchService> service,
     auto *form = new QFormLayout;
     form->addRow(tr("&Format:"), m_format);
     form->addRow(tr("&Context:"), m_context);
-    form->addRow(tr("&Save to:"), file);
+    auto *saveTo = new QLabel(tr("&Save to:"), this);
+    saveTo->setBuddy(m_path); // a label of a layout has no buddy of its own
+    form->addRow(saveTo, file);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_query);
     layout->addLayout(form);

@@ -4,6 +4,7 @@
 #include "aboutdialog.h"
 #include "conversationview.h"
 #include "exportdialog.h"
+#include "resultsexportdialog.h"
 #include "archive.h"
 #include "mainwindow.h"
 #include "darkpalette.h"
@@ -84,6 +85,14 @@ int main(int argc, char *argv[])
     QTest::qWait(300);
     if (!save(&window, out + QStringLiteral("/search.png")))
         return 1;
+    if (ResultsExportDialog *results = window.openResultsExport()) {
+        results->setFormat(ResultExport::Format::Markdown);
+        results->setContext(3);
+        QTest::qWait(300);
+        if (!save(results, out + QStringLiteral("/results-export.png")))
+            return 1;
+        results->hide();
+    }
 
     // A whole conversation (an export made with --media), light and dark.
     {
@@ -132,13 +141,15 @@ int main(int argc, char *argv[])
             w.paused = paused;
             w.includeThreads = guild;
             w.nextRunMs = now + (failures ? 20 : 40) * 60 * 1000;
-            store.saveWatch(w);
+            if (!store.saveWatch(w))
+                qWarning("the watch %s was not saved", qPrintable(name));
             w.lastRunMs = now - 20 * 60 * 1000;
             w.lastSuccessMs = failures ? now - 26 * 3600 * 1000 : w.lastRunMs;
             w.lastAdded = added;
             w.lastError = error;
             w.failures = failures;
-            store.recordWatchRun(w);
+            if (!store.recordWatchRun(w))
+                qWarning("the run of %s was not recorded", qPrintable(name));
         };
         add(1070040462135873587, false, QStringLiteral("#general"), 3600, 214, {}, 0, false);
         add(1070040462135873500, true, QStringLiteral("Hikers"), 21600, 1873, {}, 0, false);
