@@ -208,8 +208,7 @@ int ConversationView::imagesPending() const
 
 QUrl ConversationView::discordLink(const Message &m)
 {
-    const QString guild = m.guildId == 0 ? QStringLiteral("@me") : QString::number(m.guildId);
-    return QUrl(QStringLiteral("https://discord.com/channels/%1/%2/%3").arg(guild).arg(m.channelId).arg(m.id));
+    return QUrl(m.discordUrl());
 }
 
 void ConversationView::clear()

@@ -241,6 +241,14 @@ bool Message::isReply() const
     return referenceType.isEmpty() || referenceType == QLatin1String("Default");
 }
 
+QString Message::discordUrl() const
+{
+    return QStringLiteral("https://discord.com/channels/%1/%2/%3")
+        .arg(guildId == 0 ? QStringLiteral("@me") : QString::number(guildId))
+        .arg(channelId)
+        .arg(id);
+}
+
 bool Message::isSystem() const
 {
     static const QStringList ordinary{QStringLiteral("Default"), QStringLiteral("Reply"),

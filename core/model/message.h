@@ -167,6 +167,8 @@ struct Message
     bool isReply() const;
     // A system notification (a join, a pin, a call, a thread created…): shown as a muted line.
     bool isSystem() const;
+    // Where Discord shows it: https://discord.com/channels/<guild or @me>/<channel>/<message>.
+    QString discordUrl() const;
     bool hasLink() const; // the text holds an http(s):// url
 
     // The filterable facts of the message, as index keys (one GIN / keyword /

@@ -20,14 +20,6 @@ namespace {
 
 constexpr qsizetype PieceBytes = 64 * 1024;
 
-QString discordLink(const Message &m)
-{
-    return QStringLiteral("https://discord.com/channels/%1/%2/%3")
-        .arg(m.guildId == 0 ? QStringLiteral("@me") : QString::number(m.guildId))
-        .arg(m.channelId)
-        .arg(m.id);
-}
-
 QByteArray csvField(const QString &s)
 {
     QByteArray utf8 = s.toUtf8();
@@ -140,7 +132,7 @@ public:
             row += ',' + QByteArray::number(m.id) + ',' + timestamp(m.timestampMs).toUtf8() + ',' + QByteArray::number(m.channelId)
                    + ',' + csvField(channelName(m.channelId)) + ',' + QByteArray::number(m.authorId) + ','
                    + csvField(m.authorDisplayName()) + ',' + csvField(m.content) + ',' + csvField(files.join(QLatin1Char(' '))) + ','
-                   + (m.replyToId ? QByteArray::number(m.replyToId) : QByteArray()) + ',' + discordLink(m).toUtf8() + "\r\n";
+                   + (m.replyToId ? QByteArray::number(m.replyToId) : QByteArray()) + ',' + m.discordUrl().toUtf8() + "\r\n";
             add(row);
             break;
         }
@@ -165,7 +157,7 @@ public:
             QString head = QStringLiteral("**%1**").arg(markdownEscaped(m.authorDisplayName()));
             if (m_context == 0)
                 head += QStringLiteral(" in #%1").arg(markdownEscaped(channelName(m.channelId)));
-            head += QStringLiteral(" · [%1](%2)").arg(timestamp(m.timestampMs, true), discordLink(m));
+            head += QStringLiteral(" · [%1](%2)").arg(timestamp(m.timestampMs, true), m.discordUrl());
             if (match && m_context > 0)
                 head += QStringLiteral(" · **match**");
             QString body;
