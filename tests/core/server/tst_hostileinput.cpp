@@ -3,6 +3,7 @@
 #include "store/elasticstore.h"
 #include "store/postgresstore.h"
 #include "store/sqlitestore.h"
+#include "deadport.h"
 #include "elasticprocess.h"
 #include "logcapture.h"
 #include "testdatabase.h"
@@ -11,10 +12,11 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QScopeGuard>
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <list>
 
 using namespace fdd;
 
@@ -247,11 +249,10 @@ private slots:
     // and a request id; the log has the why under that id.
     void outagesRevealNothing()
     {
-        const auto freePort = [] {
-            QTcpServer probe;
-            probe.listen(QHostAddress::LocalHost, 0);
-            return probe.serverPort(); // closed again: nothing listens there
-        };
+        // Ports held shut for the whole test: a port probed free and closed
+        // again can be taken by a server of a suite running in parallel.
+        std::list<test::DeadPort> deadPorts;
+        const auto freePort = [&deadPorts] { return deadPorts.emplace_back().port(); };
         std::shared_ptr<MessageStore> down;
         if (m_db) {
             DatabaseUrl url = m_db->url();
