@@ -2,7 +2,9 @@
 //   fdd-bench generate --messages N --channels C [--seed S] --out DIR
 //   fdd-bench copytext OUT FILE…        COPY text of exports (the \copy baseline's input) + OUT.months
 //   fdd-bench prepare URL MONTHSFILE    migrate and create the same monthly partitions
-//   fdd-bench latency URL [--runs N]    p50/p99 of page 1 of each search kind
+//   fdd-bench latency URL [--runs N] [--only LABEL] [--each]
+//                                       p50/p99 of page 1 of each search kind; --only the
+//                                       kinds whose label starts so, --each each item's median
 //   fdd-bench word RANK                 the generator's word of that frequency rank
 //   fdd-bench terms                     the latency benchmark's 60 terms
 
@@ -136,13 +138,18 @@ int latency(const QStringList &args)
         return 1;
     }
     const int runs = option(args, QStringLiteral("--runs"), QStringLiteral("3")).toInt();
+    const QString only = option(args, QStringLiteral("--only"), QString());
+    const bool each = args.contains(QLatin1String("--each"));
     SearchService service(*store);
     std::mt19937 rng(7);
 
     const QStringList terms = termMix();
 
     const auto measure = [&](const QString &label, const std::function<SearchRequest(int)> &make, int count) {
+        if (!label.startsWith(only))
+            return;
         std::vector<double> ms;
+        auto items = std::vector<std::vector<double>>(size_t(count));
         qint64 hits = 0;
         qint64 counted = 0;
         for (int run = 0; run <= runs; ++run) {
@@ -157,6 +164,7 @@ int latency(const QStringList &args)
                 }
                 if (run > 0) { // the first run warms the caches
                     ms.push_back(elapsed);
+                    items[size_t(i)].push_back(elapsed);
                     if (p->totalKnown()) {
                         hits += p->totalCount;
                         ++counted;
@@ -172,6 +180,17 @@ int latency(const QStringList &args)
                    .arg(pct(0.50), 0, 'f', 1)
                    .arg(pct(0.99), 0, 'f', 1)
                    .arg(counted ? QString::number(hits / counted) : QStringLiteral("(not counted)"));
+        if (each) {
+            for (int i = 0; i < count; ++i) {
+                std::vector<double> &v = items[size_t(i)];
+                std::sort(v.begin(), v.end());
+                const SearchRequest r = make(i);
+                out << QStringLiteral("    median %1 ms  max %2 ms  %3\n")
+                           .arg(v.empty() ? 0.0 : v[v.size() / 2], 7, 'f', 1)
+                           .arg(v.empty() ? 0.0 : v.back(), 7, 'f', 1)
+                           .arg(r.text.isEmpty() ? r.startDate.toString(Qt::ISODate) : r.text);
+            }
+        }
         out.flush();
     };
     const auto termRequest = [&](SearchRequest::Kind kind) {
@@ -187,6 +206,8 @@ int latency(const QStringList &args)
     // where a term has that many, and its last page.
     std::vector<int> lastPages;
     for (const QString &term : std::as_const(terms)) {
+        if (!QStringLiteral("page 50").startsWith(only) && !QStringLiteral("last page").startsWith(only))
+            break; // not asked for
         SearchRequest r;
         r.kind = SearchRequest::Kind::Substring;
         r.text = term;
@@ -195,12 +216,12 @@ int latency(const QStringList &args)
     }
     measure(QStringLiteral("page 50"), [&](int i) {
         SearchRequest r = termRequest(SearchRequest::Kind::Substring)(i);
-        r.page = std::min(50, lastPages[size_t(i)]);
+        r.page = std::min(50, lastPages.at(size_t(i)));
         return r;
     }, int(terms.size()));
     measure(QStringLiteral("last page"), [&](int i) {
         SearchRequest r = termRequest(SearchRequest::Kind::Substring)(i);
-        r.page = lastPages[size_t(i)];
+        r.page = lastPages.at(size_t(i));
         return r;
     }, int(terms.size()));
     measure(QStringLiteral("fulltext"), termRequest(SearchRequest::Kind::FullText), int(terms.size()));
