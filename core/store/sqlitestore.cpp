@@ -1,6 +1,7 @@
 #include "sqlitestore.h"
 
 #include "model/isotime.h"
+#include "connectionpool.h"
 #include "sqlcommon.h"
 
 #include <QDir>
@@ -8,14 +9,18 @@
 #include <QLockFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlDriver>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlResult>
 #include <QStandardPaths>
 #include <QVariant>
 
 #include <sqlite3.h>
+
+#include <atomic>
 
 Q_LOGGING_CATEGORY(lcSqlite, "fdd.store.sqlite")
 
@@ -184,6 +189,20 @@ const sql::QueryDialect &dialect()
     return d;
 }
 
+// The same leaves, a tag tested as one probe of message_tags' key for the
+// row at hand instead of as the list of every message with it: what a page
+// wanted before its count needs, walking the newest messages until it has
+// one.
+const sql::QueryDialect &probeDialect()
+{
+    static const sql::QueryDialect d = [] {
+        sql::QueryDialect probe = dialect();
+        probe.tag = QStringLiteral("EXISTS (SELECT 1 FROM message_tags g WHERE g.tag = ? AND g.message_id = messages.message_id)");
+        return probe;
+    }();
+    return d;
+}
+
 // Newest (or oldest) first, or for a full-text search or a query with words
 // by relevance (FTS5's bm25, lower is better; 0 for a match without them),
 // newest first among equals.
@@ -239,7 +258,8 @@ void regexpFunction(sqlite3_context *context, int, sqlite3_value **argv)
 
 // A search with a regular expression stops at its budget: the statement
 // running on this thread's connection is interrupted past the deadline
-// (SQLite asks every few thousand steps).
+// (SQLite asks every progressSteps of its steps).
+constexpr int progressSteps = 4000;
 thread_local qint64 regexDeadlineMs = 0;
 
 int progressHandler(void *)
@@ -284,6 +304,73 @@ sqlite3 *nativeHandle(const QSqlDatabase &db)
     if (v.isValid() && qstrcmp(v.typeName(), "sqlite3*") == 0)
         return *static_cast<sqlite3 *const *>(v.constData());
     return nullptr;
+}
+
+std::atomic<int> pageFirstSteps{SqliteStore::defaultPageFirstSteps};
+
+int interruptAtOnce(void *fired)
+{
+    *static_cast<bool *>(fired) = true;
+    return 1;
+}
+
+// A query's page wanted before its count, as the window asks: SQLite's plan
+// for the page alone (the newest messages walked with each row's tests, or
+// an index's range for a channel or dates), stopped after pageFirstSteps of
+// SQLite's steps: ~12 a message walked with a tag probe, so ~33,000
+// messages, ~10 ms here; a count of steps, not of time, gives the same
+// answer on any machine. Stopped, or past the last page (whose total it
+// cannot tell): std::nullopt, and the counted search answers. A page short
+// of full is the last: its total is known.
+std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const SearchRequest &r, const sql::Where &where,
+                                              const sql::Failure &fail)
+{
+    sqlite3 *handle = nativeHandle(db);
+    if (!handle || where.matchesNothing)
+        return std::nullopt;
+    const bool oldest = r.sort == SearchRequest::Sort::Oldest;
+    const QString sql = QStringLiteral("SELECT %1 FROM (SELECT ts AS t, message_id AS id FROM messages%2%3 LIMIT ? OFFSET ?) p"
+                                       " JOIN messages c ON c.message_id = p.id%4")
+                            .arg(QLatin1String(selectColumns), where.sql(),
+                                 oldest ? QStringLiteral(" ORDER BY ts, message_id") : QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
+                                 sql::SearchShape::byTime(r));
+    bool fired = false;
+    sqlite3_progress_handler(handle, pageFirstSteps.load(std::memory_order_relaxed), interruptAtOnce, &fired);
+    const auto restore = qScopeGuard([handle] { sqlite3_progress_handler(handle, progressSteps, progressHandler, nullptr); });
+    bool prepared = false;
+    QSqlQuery &q = ConnectionPool::statement(db, sql, &prepared);
+    if (!prepared) {
+        const QString why = q.lastError().text();
+        ConnectionPool::forgetStatement(db, sql);
+        return Expected<SearchPage>(fail(QStringLiteral("search messages"), why));
+    }
+    const QVariantList binds = where.binds + QVariantList{r.pageSize, r.offset()};
+    for (int i = 0; i < binds.size(); ++i)
+        q.bindValue(i, binds.at(i));
+    // SQLite counts the steps to the handler from the statement's steps of
+    // all its runs so far (the statement is cached): from zero for this one.
+    if (const QVariant stmt = q.result()->handle(); stmt.isValid() && qstrcmp(stmt.typeName(), "sqlite3_stmt*") == 0)
+        sqlite3_stmt_status(*static_cast<sqlite3_stmt *const *>(stmt.constData()), SQLITE_STMTSTATUS_VM_STEP, 1);
+    SearchPage page;
+    page.page = r.page;
+    page.pageSize = r.pageSize;
+    bool ok = q.exec();
+    while (ok && q.next())
+        page.messages.append(sql::readMessage(q));
+    ok = ok && !q.lastError().isValid();
+    const QString why = q.lastError().text();
+    q.finish();
+    if (fired)
+        return std::nullopt;
+    if (!ok)
+        return Expected<SearchPage>(fail(QStringLiteral("search messages"), why));
+    if (page.messages.size() == r.pageSize)
+        page.totalCount = -1;
+    else if (!page.messages.isEmpty() || r.offset() == 0)
+        page.totalCount = r.offset() + page.messages.size();
+    else
+        return std::nullopt;
+    return Expected<SearchPage>(std::move(page));
 }
 
 } // namespace
@@ -476,7 +563,7 @@ SqliteStore::SqliteStore(QString path)
                                                 lowerFunction, nullptr, nullptr, nullptr)
                          != SQLITE_OK)
                   return Error::unavailable(QStringLiteral("SQLite did not take the search functions."));
-              sqlite3_progress_handler(handle, 4000, progressHandler, nullptr);
+              sqlite3_progress_handler(handle, progressSteps, progressHandler, nullptr);
               return {};
           })
 {
@@ -640,8 +727,29 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
             return *page;
     }
+    // A query by time, as the window asks it (a regular expression keeps its
+    // own budget, relevance its own order), over an archive as large as
+    // the walk's.
+    if (!request.exactTotal && request.kind == SearchRequest::Kind::Query && request.sort != SearchRequest::Sort::Relevance
+        && !request.query.contains(Query::Kind::Regex)) {
+        const Expected<qint64> archived = sql::archivedMessages(*db, failureFn());
+        if (!archived)
+            return archived.error();
+        if (*archived >= sql::walkMinimumArchive()) {
+            const Expected<sql::Where> probed = sql::textOf(*db, request, probeDialect(), failureFn());
+            if (!probed)
+                return probed.error();
+            if (std::optional<Expected<SearchPage>> page = pageFirst(*db, request, *probed + filters, failureFn()))
+                return *page;
+        }
+    }
     const RegexBudget budget(request);
     return budget.check(sql::search(*db, shape, *text + filters, request, failureFn()));
+}
+
+void SqliteStore::setPageFirstSteps(int steps)
+{
+    pageFirstSteps.store(steps, std::memory_order_relaxed);
 }
 
 Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::function<bool(const Message &)> &visit)
