@@ -260,6 +260,7 @@ int latency(const QStringList &args)
     for (int i = 0; i < int(filters.size()); ++i)
         withText << filters.at(i) + QLatin1Char(' ') + terms.at(i * 3 % terms.size());
     measure(QStringLiteral("query, filters and words"), queryRequest(withText, true), int(withText.size()));
+    measure(QStringLiteral("query, filters and words, page first"), queryRequest(withText, false), int(withText.size()));
     measure(QStringLiteral("date"), [&](int i) {
         SearchRequest r;
         r.kind = SearchRequest::Kind::Date;
