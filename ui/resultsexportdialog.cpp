@@ -13,7 +13,6 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -166,37 +165,15 @@ void ResultsExportDialog::startExport()
     const auto cancel = m_cancel;
     m_work = QtConcurrent::run(m_pool, [self, cancel, service = m_service, request = m_request, f = format(),
                                         context = m_context->value(), path]() -> Expected<ResultExport::Summary> {
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            return Error::badInput(tr("%1 cannot be written: %2.").arg(path, file.errorString()));
         ResultExport exporter(*service, request, f, context);
         exporter.setCountFirst(true);
-        QString writeError;
-        Expected<ResultExport::Summary> done = exporter.run(
-            [&](const QByteArray &piece) {
-                if (file.write(piece) == piece.size())
-                    return true;
-                writeError = file.errorString();
-                return false;
-            },
-            [&](qint64 written, qint64 total) {
-                QMetaObject::invokeMethod(self, [self, written, total] {
-                    if (self)
-                        self->showProgress(written, total);
-                }, Qt::QueuedConnection);
-                return !cancel->load();
-            });
-        if (!writeError.isEmpty()) {
-            file.cancelWriting();
-            return Error::internal(tr("%1 could not be written: %2.").arg(path, writeError));
-        }
-        if (!done) {
-            file.cancelWriting();
-            return done;
-        }
-        if (!file.commit())
-            return Error::internal(tr("%1 could not be written: %2.").arg(path, file.errorString()));
-        return done;
+        return exporter.runToFile(path, [&](qint64 written, qint64 total) {
+            QMetaObject::invokeMethod(self, [self, written, total] {
+                if (self)
+                    self->showProgress(written, total);
+            }, Qt::QueuedConnection);
+            return !cancel->load();
+        });
     }).then(this, [this, path](const Expected<ResultExport::Summary> &result) { finish(result, path); });
 }
 

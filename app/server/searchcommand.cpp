@@ -8,7 +8,6 @@
 #include "search/searchservice.h"
 
 #include <QFile>
-#include <QSaveFile>
 
 #include <unistd.h>
 
@@ -162,49 +161,32 @@ int exportMatches(const QCommandLineParser &parser, const SearchService &service
     exporter.setCountFirst(true);
 
     const bool toStdout = path == QLatin1String("-");
-    QFile standardOutput;
-    QSaveFile file(path);
-    QIODevice *device = &file;
-    if (toStdout) {
-        if (!standardOutput.open(stdout, QIODevice::WriteOnly))
-            return report(Error::internal(QStringLiteral("Standard output cannot be written.")));
-        device = &standardOutput;
-    } else if (!file.open(QIODevice::WriteOnly)) {
-        return report(Error::badInput(QStringLiteral("%1 cannot be written: %2.").arg(path, file.errorString())));
-    }
     const std::atomic_bool &interrupted = cancelOnSignals();
     const bool showProgress = isatty(STDERR_FILENO);
-    QString writeError;
-    const Expected<ResultExport::Summary> done = exporter.run(
-        [device, &writeError](const QByteArray &piece) {
-            if (device->write(piece) == piece.size())
-                return true;
-            writeError = device->errorString();
-            return false;
-        },
-        [&](qint64 written, qint64 total) {
-            if (showProgress) {
-                if (total < 0)
-                    err() << "\rFinding the matches…";
-                else
-                    err() << QStringLiteral("\rExported %1 of %2 matches").arg(QLocale().toString(written), QLocale().toString(total));
-                err().flush();
-            }
-            return !interrupted.load();
-        });
+    const ResultExport::Progress progress = [&](qint64 written, qint64 total) {
+        if (showProgress) {
+            if (total < 0)
+                err() << "\rFinding the matches…";
+            else
+                err() << QStringLiteral("\rExported %1 of %2 matches").arg(QLocale().toString(written), QLocale().toString(total));
+            err().flush();
+        }
+        return !interrupted.load();
+    };
+    Expected<ResultExport::Summary> done = Error::internal(QStringLiteral("Standard output cannot be written."));
+    if (toStdout) {
+        QFile standardOutput;
+        if (standardOutput.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered)) { // a refused write shows at once
+            done = exporter.runInto(standardOutput, QStringLiteral("Standard output"), progress);
+            standardOutput.flush();
+        }
+    } else {
+        done = exporter.runToFile(path, progress);
+    }
     if (showProgress)
         err() << '\n';
-    if (!done) {
-        if (!toStdout)
-            file.cancelWriting(); // nothing half-written is left under that name
-        if (!writeError.isEmpty())
-            return report(Error::internal(QStringLiteral("%1 could not be written: %2.").arg(toStdout ? QStringLiteral("Standard output") : path, writeError)));
+    if (!done)
         return report(done.error());
-    }
-    if (!toStdout && !file.commit())
-        return report(Error::internal(QStringLiteral("%1 could not be written: %2.").arg(path, file.errorString())));
-    if (toStdout)
-        standardOutput.flush();
     QString summary = QStringLiteral("Exported %1 match(es)").arg(done->matches);
     if (*context > 0)
         summary += QStringLiteral(" with %1 message(s) of context, in %2 conversation(s)")

@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonDocument>
+#include <QSaveFile>
 #include <QThread>
 
 #include <condition_variable>
@@ -334,6 +335,39 @@ Expected<ResultExport::Summary> ResultExport::run(const Sink &sink, const Progre
     if (writer.failed())
         return Error::cancelled(QStringLiteral("The export stopped: it could not be written."));
     return writer.summary();
+}
+
+Expected<ResultExport::Summary> ResultExport::runInto(QIODevice &device, const QString &name, const Progress &progress)
+{
+    QString writeError;
+    Expected<Summary> done = run(
+        [&](const QByteArray &piece) {
+            if (device.write(piece) == piece.size())
+                return true;
+            writeError = device.errorString();
+            return false;
+        },
+        progress);
+    if (!writeError.isEmpty())
+        return Error::internal(QStringLiteral("%1 could not be written: %2.").arg(name, writeError));
+    return done;
+}
+
+Expected<ResultExport::Summary> ResultExport::runToFile(const QString &path, const Progress &progress)
+{
+    if (Expected<void> ok = validate(); !ok)
+        return ok.error(); // refused: not even an empty file
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Error::badInput(QStringLiteral("%1 cannot be written: %2.").arg(path, file.errorString()));
+    Expected<Summary> done = runInto(file, path, progress);
+    if (!done) {
+        file.cancelWriting();
+        return done;
+    }
+    if (!file.commit())
+        return Error::internal(QStringLiteral("%1 could not be written: %2.").arg(path, file.errorString()));
+    return done;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include "search/searchservice.h"
 
 #include <QByteArray>
+#include <QIODevice>
 #include <QString>
 
 #include <atomic>
@@ -62,6 +63,12 @@ public:
     // had by then is a cut-off export (the caller removes a file, aborts a
     // connection). Cancelled (progress said false): Error::cancelled.
     Expected<Summary> run(const Sink &sink, const Progress &progress = {});
+    // The same into an open device (standard output); a device that refuses
+    // a write stops the export with a sentence naming `name` and the why.
+    Expected<Summary> runInto(QIODevice &device, const QString &name, const Progress &progress = {});
+    // The same into the file at `path`, which appears only when complete:
+    // cancelled, refused or failed part-way, nothing is left under its name.
+    Expected<Summary> runToFile(const QString &path, const Progress &progress = {});
 
     // The lookahead of the context reader: messages after a match fetched in
     // one go, so that dense matches need one context query per this many.

@@ -3,6 +3,8 @@
 #include "store/sqlitestore.h"
 #include "exportwriter.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -173,6 +175,48 @@ private slots:
             ResultExport(*m_service, r, ResultExport::Format::Csv, 0).run([](const QByteArray &) { return false; });
         QVERIFY(!full);
         QCOMPARE(full.error().kind, Error::Kind::Cancelled);
+    }
+
+    // The file appears only when complete: refused, cancelled or failed,
+    // nothing is left under its name, nor a temporary file beside it.
+    void aFileAppearsOnlyComplete()
+    {
+        QTemporaryDir folder;
+        const QString path = folder.filePath(QStringLiteral("found.csv"));
+        SearchRequest r;
+        r.kind = SearchRequest::Kind::Query;
+        r.text = QStringLiteral("\"hi\"");
+        const Expected<ResultExport::Summary> done = ResultExport(*m_service, r, ResultExport::Format::Csv, 0).runToFile(path);
+        QVERIFY2(done, done ? "" : qPrintable(done.error().message));
+        QCOMPARE(done->matches, 2);
+        QFile written(path);
+        QVERIFY(written.open(QIODevice::ReadOnly));
+        QCOMPARE(written.readAll(), exported(QStringLiteral("\"hi\""), ResultExport::Format::Csv, 0));
+        QVERIFY(QFile::remove(path));
+
+        const Expected<ResultExport::Summary> cancelled = ResultExport(*m_service, r, ResultExport::Format::Csv, 1)
+                                                              .runToFile(path, [](qint64, qint64) { return false; });
+        QVERIFY(!cancelled);
+        QCOMPARE(cancelled.error().kind, Error::Kind::Cancelled);
+        r.text = QStringLiteral("from:");
+        const Expected<ResultExport::Summary> refused = ResultExport(*m_service, r, ResultExport::Format::Csv, 0).runToFile(path);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().kind, Error::Kind::BadInput);
+        QCOMPARE(QDir(folder.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+
+        r.text = QStringLiteral("hi");
+        const Expected<ResultExport::Summary> nowhere =
+            ResultExport(*m_service, r, ResultExport::Format::Csv, 0).runToFile(folder.filePath(QStringLiteral("no/such/found.csv")));
+        QVERIFY(!nowhere);
+        QVERIFY2(nowhere.error().message.contains(QStringLiteral("cannot be written")), qPrintable(nowhere.error().message));
+
+        // A device that refuses the bytes (a full disk) stops it, saying so.
+        QFile full(QStringLiteral("/dev/full"));
+        QVERIFY(full.open(QIODevice::WriteOnly | QIODevice::Unbuffered));
+        const Expected<ResultExport::Summary> noRoom =
+            ResultExport(*m_service, r, ResultExport::Format::Csv, 0).runInto(full, QStringLiteral("Standard output"));
+        QVERIFY(!noRoom);
+        QVERIFY2(noRoom.error().message.startsWith(QStringLiteral("Standard output could not be written: ")), qPrintable(noRoom.error().message));
     }
 };
 
