@@ -135,12 +135,12 @@ private:
 ConversationView::ConversationView(QWidget *parent)
     : QWidget(parent)
     , m_title(new QLabel(this))
-    , m_copy(new QToolButton(this))
-    , m_link(new QToolButton(this))
-    , m_open(new QToolButton(this))
     , m_media(new MediaLoader(this))
     , m_browser(new ConversationBrowser(m_media, this))
     , m_relayout(new QTimer(this))
+    , m_copy(new QToolButton(this))
+    , m_link(new QToolButton(this))
+    , m_open(new QToolButton(this))
 {
     m_title->setTextFormat(Qt::PlainText);
     QFont bold = m_title->font();

@@ -600,8 +600,11 @@ private slots:
         }
         Expected<std::unique_ptr<IngestSession>> session = m_store->beginIngest();
         QVERIFY(session);
-        QVERIFY((*session)->addChannel(Guild{1111111111111111111ull, QStringLiteral("Test Guild")}, Channel{channel, 1111111111111111111ull,
-                                                                                                      QStringLiteral("zones")}));
+        Channel zones;
+        zones.id = channel;
+        zones.guildId = 1111111111111111111ull;
+        zones.name = QStringLiteral("zones");
+        QVERIFY((*session)->addChannel(Guild{1111111111111111111ull, QStringLiteral("Test Guild")}, zones));
         QVERIFY((*session)->addMessages(messages));
         QVERIFY((*session)->commit());
 
