@@ -16,6 +16,7 @@
 
 #include <QAbstractEventDispatcher>
 #include <QAbstractItemView>
+#include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QCompleter>
 #include <QComboBox>
@@ -28,6 +29,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScopeGuard>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -46,6 +48,8 @@
 #include <QNetworkReply>
 #include <QTimer>
 #include <QTreeWidget>
+
+#include <limits>
 
 using namespace fdd;
 
@@ -161,6 +165,25 @@ class TestMainWindow : public QObject
         if (!waitFor(shown))
             return false;
         return m_window->conversation()->imagesPending() == 0 || waitFor(settled);
+    }
+
+    // How far the selected message's top is below the conversation's top
+    // edge, in pixels (0: it is the first thing read; negative: scrolled past).
+    int selectedOffset() const
+    {
+        QTextBrowser *browser = conversationBrowser();
+        QTextDocument *doc = browser->document();
+        for (QTextBlock b = doc->begin(); b.isValid(); b = b.next())
+            for (auto it = b.begin(); !it.atEnd(); ++it)
+                if (it.fragment().charFormat().anchorNames().contains(QStringLiteral("selected")))
+                    return int(doc->documentLayout()->blockBoundingRect(b).top()) - browser->verticalScrollBar()->value();
+        return std::numeric_limits<int>::min();
+    }
+    bool selectedInView() const
+    {
+        const QScrollBar *bar = conversationBrowser()->verticalScrollBar();
+        const int offset = selectedOffset();
+        return (offset >= -2 && offset <= 2) || (offset > 0 && bar->value() == bar->maximum());
     }
 
     bool waitFor(QSignalSpy &spy, int timeoutMs = 30000)
@@ -689,6 +712,10 @@ private slots:
         emit conversationBrowser()->anchorClicked(QUrl(QStringLiteral("fdd:jump/1310000000000000002")));
         QVERIFY(waitFor(shown));
         QCOMPARE(m_window->conversation()->context().message.id, 1310000000000000002ull);
+        // Its images settled (their sizes known, the layout redone), the
+        // selected message is still the first thing in view.
+        QVERIFY(m_window->conversation()->imagesPending() == 0 || QSignalSpy(m_window->conversation(), &ConversationView::imagesSettled).wait(30000));
+        QVERIFY2(selectedInView(), qPrintable(QString::number(selectedOffset())));
     }
 
     // The conversation follows the palette: on a dark one, no light colour
