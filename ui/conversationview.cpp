@@ -4,6 +4,7 @@
 #include "media/medialibrary.h"
 #include "medialoader.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QClipboard>
 #include <QDesktopServices>
@@ -176,6 +177,14 @@ ConversationView::ConversationView(QWidget *parent)
         if (m_media->pending() == 0)
             emit imagesSettled();
     });
+    // Heights above the selected message change after it was scrolled to
+    // (the first conversation's fallback fonts, images arriving): it stays
+    // at the top until the reader scrolls.
+    connect(m_browser->document()->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, this, [this] {
+        if (m_followSelected)
+            m_browser->scrollToAnchor(QStringLiteral("selected"));
+    });
+    connect(m_browser->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this] { m_followSelected = false; });
     const auto arrived = [this](const QUrl &url) {
         m_browser->settle(url);
         if (!m_relayout->isActive())
@@ -479,6 +488,7 @@ void ConversationView::render()
         html += QStringLiteral("<p align=\"center\"><a href=\"fdd:later\">%1</a></p>").arg(tr("Show later messages"));
     m_browser->setHtml(html);
     m_browser->scrollToAnchor(QStringLiteral("selected"));
+    m_followSelected = true;
     if (m_media->pending() == 0)
         QTimer::singleShot(0, this, [this] {
             if (m_media->pending() == 0)

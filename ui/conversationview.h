@@ -70,6 +70,9 @@ private:
     int m_before = 10;
     int m_after = 10;
     QHash<Snowflake, QList<int>> m_revealed; // spoilers shown, by message
+    // The selected message is kept at the top while the layout settles
+    // (fonts, images, the width), until the reader scrolls.
+    bool m_followSelected = false;
 };
 
 } // namespace fdd

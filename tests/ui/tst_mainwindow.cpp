@@ -718,6 +718,26 @@ private slots:
         QVERIFY2(selectedInView(), qPrintable(QString::number(selectedOffset())));
     }
 
+    // The heights above the selected message change after it was scrolled to
+    // (narrower text here; the first conversation's fallback fonts, images
+    // arriving in use): it stays at the top. Once the reader scrolls, the
+    // pane stays where they put it. (The conversation of the test before.)
+    void selectedMessageStaysAtTheTop()
+    {
+        QVERIFY(selectedInView());
+        QTextBrowser *browser = conversationBrowser();
+        const auto wide = qScopeGuard([browser] { browser->setLineWrapMode(QTextEdit::WidgetWidth); });
+        browser->setLineWrapMode(QTextEdit::FixedPixelWidth);
+        browser->setLineWrapColumnOrWidth(browser->viewport()->width() / 2);
+        QTRY_VERIFY2(selectedInView(), qPrintable(QString::number(selectedOffset())));
+        QVERIFY(selectedOffset() == 0 || browser->verticalScrollBar()->value() > 0); // the narrowing did move it
+        browser->verticalScrollBar()->triggerAction(QAbstractSlider::SliderToMinimum);
+        const int readerAt = browser->verticalScrollBar()->value();
+        browser->setLineWrapColumnOrWidth(browser->viewport()->width() / 3);
+        QCoreApplication::processEvents();
+        QCOMPARE(browser->verticalScrollBar()->value(), readerAt);
+    }
+
     // The conversation follows the palette: on a dark one, no light colour
     // of its own is left (white cards, black text would vanish or glare).
     void conversationFollowsADarkPalette()
