@@ -169,7 +169,8 @@ Where compileNode(const Query &q, const QueryDialect &d, const QTimeZone &zone, 
     return single({{}, {}, true});
 }
 
-// Runs a cached statement with `binds`; on failure forgets it and says why.
+} // namespace
+
 bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, QSqlQuery **out, QString *why)
 {
     bool prepared = false;
@@ -186,8 +187,6 @@ bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, 
     ConnectionPool::forgetStatement(db, sql);
     return false;
 }
-
-} // namespace
 
 Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &zone, const QList<Channel> &channels)
 {
@@ -310,6 +309,17 @@ void setWalkMinimumArchive(qint64 messages)
     minimumArchive.store(messages, std::memory_order_relaxed);
 }
 
+Expected<bool> largeEnoughToWalk(const QSqlDatabase &db, const Failure &fail)
+{
+    const qint64 minimum = walkMinimumArchive();
+    if (minimum <= 0)
+        return true;
+    const Expected<qint64> archived = archivedMessages(db, fail);
+    if (!archived)
+        return archived.error();
+    return *archived >= minimum;
+}
+
 std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchShape &shape, const Walk &walk,
                                          const Where &filters, const SearchRequest &request, const Failure &fail)
 {
@@ -318,13 +328,11 @@ std::optional<Expected<SearchPage>> walk(const QSqlDatabase &db, const SearchSha
     // Asked apart, not as a one-time filter of the walk: planned over a
     // small archive's statistics, the walk is a parallel sort whose workers
     // start (5-7 ms) whatever the filter says.
-    if (const qint64 minimum = walkMinimumArchive(); minimum > 0) {
-        const Expected<qint64> archived = archivedMessages(db, fail);
-        if (!archived)
-            return Expected<SearchPage>(archived.error());
-        if (*archived < minimum)
-            return std::nullopt;
-    }
+    const Expected<bool> large = largeEnoughToWalk(db, fail);
+    if (!large)
+        return Expected<SearchPage>(large.error());
+    if (!*large)
+        return std::nullopt;
     QSqlQuery *q = nullptr;
     QString why;
     // The number of rows is ours and written in: bound, a generic plan

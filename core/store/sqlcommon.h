@@ -74,6 +74,11 @@ struct QueryDialect
     std::function<QVariant(qint64)> instant;
 };
 
+// Runs the connection's cached statement `sql` with `binds` (*out: the
+// query, its first row not yet read); on failure forgets the statement and
+// says why.
+bool run(const QSqlDatabase &db, const QString &sql, const QVariantList &binds, QSqlQuery **out, QString *why);
+
 // The whole tree as one clause. `channels`: the archive's, for in: (see
 // FilterTest::needsChannels).
 Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &zone, const QList<Channel> &channels);
@@ -148,6 +153,8 @@ Expected<qint64> archivedMessages(const QSqlDatabase &db, const Failure &fail);
 // tests set 0 to walk every archive.
 qint64 walkMinimumArchive();
 void setWalkMinimumArchive(qint64 messages);
+// Whether the archive holds at least walkMinimumArchive() messages.
+Expected<bool> largeEnoughToWalk(const QSqlDatabase &db, const Failure &fail);
 
 // Every row of selectFrom + where + orderBy, one at a time (forward only).
 Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const QString &orderBy, const Where &where,

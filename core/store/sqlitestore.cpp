@@ -1,7 +1,6 @@
 #include "sqlitestore.h"
 
 #include "model/isotime.h"
-#include "connectionpool.h"
 #include "sqlcommon.h"
 
 #include <QDir>
@@ -306,6 +305,12 @@ sqlite3 *nativeHandle(const QSqlDatabase &db)
     return nullptr;
 }
 
+// The messages in a request's time order, over the table's own columns.
+QString timeOrder(const SearchRequest &r)
+{
+    return r.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY ts, message_id") : QStringLiteral(" ORDER BY ts DESC, message_id DESC");
+}
+
 std::atomic<int> pageFirstSteps{SqliteStore::defaultPageFirstSteps};
 
 int interruptAtOnce(void *fired)
@@ -328,38 +333,29 @@ std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const Sear
     sqlite3 *handle = nativeHandle(db);
     if (!handle || where.matchesNothing)
         return std::nullopt;
-    const bool oldest = r.sort == SearchRequest::Sort::Oldest;
     const QString sql = QStringLiteral("SELECT %1 FROM (SELECT ts AS t, message_id AS id FROM messages%2%3 LIMIT ? OFFSET ?) p"
                                        " JOIN messages c ON c.message_id = p.id%4")
-                            .arg(QLatin1String(selectColumns), where.sql(),
-                                 oldest ? QStringLiteral(" ORDER BY ts, message_id") : QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
-                                 sql::SearchShape::byTime(r));
+                            .arg(QLatin1String(selectColumns), where.sql(), timeOrder(r), sql::SearchShape::byTime(r));
     bool fired = false;
     sqlite3_progress_handler(handle, pageFirstSteps.load(std::memory_order_relaxed), interruptAtOnce, &fired);
     const auto restore = qScopeGuard([handle] { sqlite3_progress_handler(handle, progressSteps, progressHandler, nullptr); });
-    bool prepared = false;
-    QSqlQuery &q = ConnectionPool::statement(db, sql, &prepared);
-    if (!prepared) {
-        const QString why = q.lastError().text();
-        ConnectionPool::forgetStatement(db, sql);
-        return Expected<SearchPage>(fail(QStringLiteral("search messages"), why));
-    }
-    const QVariantList binds = where.binds + QVariantList{r.pageSize, r.offset()};
-    for (int i = 0; i < binds.size(); ++i)
-        q.bindValue(i, binds.at(i));
-    // SQLite counts the steps to the handler from the statement's steps of
-    // all its runs so far (the statement is cached): from zero for this one.
-    if (const QVariant stmt = q.result()->handle(); stmt.isValid() && qstrcmp(stmt.typeName(), "sqlite3_stmt*") == 0)
-        sqlite3_stmt_status(*static_cast<sqlite3_stmt *const *>(stmt.constData()), SQLITE_STMTSTATUS_VM_STEP, 1);
     SearchPage page;
     page.page = r.page;
     page.pageSize = r.pageSize;
-    bool ok = q.exec();
-    while (ok && q.next())
-        page.messages.append(sql::readMessage(q));
-    ok = ok && !q.lastError().isValid();
-    const QString why = q.lastError().text();
-    q.finish();
+    QSqlQuery *q = nullptr;
+    QString why;
+    bool ok = sql::run(db, sql, where.binds + QVariantList{r.pageSize, r.offset()}, &q, &why);
+    if (ok) {
+        while (q->next())
+            page.messages.append(sql::readMessage(*q));
+        ok = !q->lastError().isValid();
+        why = q->lastError().text();
+        q->finish();
+        // SQLite counts the steps to the handler on from the statement's
+        // steps of all its runs (it stays cached): from zero for the next.
+        if (const QVariant stmt = q->result()->handle(); stmt.isValid() && qstrcmp(stmt.typeName(), "sqlite3_stmt*") == 0)
+            sqlite3_stmt_status(*static_cast<sqlite3_stmt *const *>(stmt.constData()), SQLITE_STMTSTATUS_VM_STEP, 1);
+    }
     if (fired)
         return std::nullopt;
     if (!ok)
@@ -715,33 +711,33 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const sql::SearchShape shape = shapeFor(request);
-    // Full text reads FTS5's index, fast at any frequency; a substring's
-    // trigram index is slow for frequent ones, which the walk finds at once.
-    const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFn());
-    if (!text)
-        return text.error();
     const sql::Where filters = sql::filtersOf(request, dialect());
-    if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
-        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), *text};
-        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
-            return *page;
-    }
     // A query by time, as the window asks it (a regular expression keeps its
     // own budget, relevance its own order), over an archive as large as
     // the walk's.
     if (!request.exactTotal && request.kind == SearchRequest::Kind::Query && request.sort != SearchRequest::Sort::Relevance
         && !request.query.contains(Query::Kind::Regex)) {
-        const Expected<qint64> archived = sql::archivedMessages(*db, failureFn());
-        if (!archived)
-            return archived.error();
-        if (*archived >= sql::walkMinimumArchive()) {
+        const Expected<bool> large = sql::largeEnoughToWalk(*db, failureFn());
+        if (!large)
+            return large.error();
+        if (*large) {
             const Expected<sql::Where> probed = sql::textOf(*db, request, probeDialect(), failureFn());
             if (!probed)
                 return probed.error();
             if (std::optional<Expected<SearchPage>> page = pageFirst(*db, request, *probed + filters, failureFn()))
                 return *page;
         }
+    }
+    const sql::SearchShape shape = shapeFor(request);
+    // Full text reads FTS5's index, fast at any frequency; a substring's
+    // trigram index is slow for frequent ones, which the walk finds at once.
+    const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFn());
+    if (!text)
+        return text.error();
+    if (!request.exactTotal && request.kind == SearchRequest::Kind::Substring) {
+        const sql::Walk walk{QStringLiteral("ts AS t, message_id AS id"), QStringLiteral(" ORDER BY ts DESC, message_id DESC"), *text};
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFn()))
+            return *page;
     }
     const RegexBudget budget(request);
     return budget.check(sql::search(*db, shape, *text + filters, request, failureFn()));
@@ -761,7 +757,7 @@ Expected<qint64> SqliteStore::scan(const SearchRequest &request, const std::func
     if (!where)
         return where.error();
     return sql::scan(*db, QStringLiteral("SELECT %1 FROM messages").arg(QLatin1String(selectColumns)),
-                     request.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY ts, message_id") : QStringLiteral(" ORDER BY ts DESC, message_id DESC"),
+                     timeOrder(request),
                      *where, visit, failureFn());
 }
 
