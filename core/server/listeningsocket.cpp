@@ -23,8 +23,9 @@ Expected<ListeningSocket> ListeningSocket::open(const QHostAddress &address, qui
     if (fd < 0)
         return fail("socket");
     const int one = 1;
-    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
-        || ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    // SO_REUSEADDR: a restart binds again at once over the last run's
+    // connections in TIME_WAIT; a port someone listens on stays refused.
+    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
         return fail("setsockopt");
 
     sockaddr_storage storage{};

@@ -6,14 +6,12 @@
 
 namespace fdd {
 
-// A listening TCP socket with SO_REUSEPORT, so that several server threads,
-// each with its own socket on the same address and port, share the
-// connections: the kernel spreads them over the threads.
+// A listening TCP socket, opened with a sentence for each way it can fail
+// (the port taken, the address not this machine's, no permission).
 class ListeningSocket
 {
 public:
-    // Port 0 picks a free port; open() again with the port actually bound
-    // (port()) gives the sockets of the other threads.
+    // Port 0 picks a free port; port() says which.
     static Expected<ListeningSocket> open(const QHostAddress &address, quint16 port);
 
     ListeningSocket(ListeningSocket &&other) noexcept;
@@ -21,6 +19,7 @@ public:
     ~ListeningSocket();
 
     quint16 port() const { return m_port; }
+    qintptr descriptor() const { return m_fd; }
     // Gives up the descriptor, e.g. to QTcpServer::setSocketDescriptor().
     qintptr release();
 

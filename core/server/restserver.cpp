@@ -22,6 +22,9 @@
 
 #include <atomic>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcRest, "fdd.rest")
 Q_LOGGING_CATEGORY(lcAccess, "fdd.rest.access")
 
@@ -271,15 +274,72 @@ quint16 RestServer::listen(const QHostAddress &address, quint16 port)
     return m_http.listen(address, port);
 }
 
-bool RestServer::listenOn(qintptr descriptor)
+// A QTcpServer on a copy of the pool's listening socket that never accepts
+// from it (paused: QHttpServer wants a listening server): the connections
+// the pool accepted come in through adopt() and leave for QHttpServer as any
+// accepted one.
+class RestServer::Handoff : public QTcpServer
 {
-    auto *tcp = new QTcpServer(&m_http);
-    if (!tcp->setSocketDescriptor(descriptor)) {
-        delete tcp;
+public:
+    Handoff(std::shared_ptr<std::atomic_int> connections, QObject *parent)
+        : QTcpServer(parent), m_connections(std::move(connections))
+    {
+    }
+
+    void adopt(qintptr descriptor) { incomingConnection(descriptor); }
+
+    QTcpSocket *nextPendingConnection() override
+    {
+        QTcpSocket *socket = QTcpServer::nextPendingConnection();
+        // Taking a connection resumes accepting (QTcpServer pauses only for
+        // a full queue); this server never accepts, the pool does.
+        pauseAccepting();
+        return socket;
+    }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            qCWarning(lcRest) << "a connection could not be taken over:" << socket->errorString();
+            delete socket;
+            ::close(int(descriptor));
+            m_connections->fetch_sub(1, std::memory_order_relaxed);
+            return;
+        }
+        // QHttpServer deletes the socket once it is disconnected.
+        connect(socket, &QObject::destroyed, [connections = m_connections] {
+            connections->fetch_sub(1, std::memory_order_relaxed);
+        });
+        addPendingConnection(socket); // QHttpServer takes it from there
+    }
+
+private:
+    std::shared_ptr<std::atomic_int> m_connections;
+};
+
+bool RestServer::serveFrom(qintptr listening)
+{
+    const int copy = ::fcntl(int(listening), F_DUPFD_CLOEXEC, 0);
+    if (copy < 0)
+        return false;
+    auto *handoff = new Handoff(m_connections, &m_http);
+    if (!handoff->setSocketDescriptor(copy)) {
+        ::close(copy);
+        delete handoff;
         return false;
     }
-    m_http.bind(tcp);
+    handoff->pauseAccepting();
+    m_http.bind(handoff);
+    m_handoff = handoff;
     return true;
+}
+
+void RestServer::adopt(qintptr descriptor)
+{
+    Q_ASSERT(m_handoff);
+    m_handoff->adopt(descriptor);
 }
 
 void RestServer::drain(QDeadlineTimer deadline, std::function<void()> done)

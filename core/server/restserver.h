@@ -25,7 +25,7 @@ namespace fdd {
 // that is gone by then (a crash under wrk, in afterRequest and sendResponse),
 // so the QFuture path waits for a Qt that keeps the request alive (6.5).
 // Concurrency comes from RestServerPool instead: several servers, each in its
-// own thread, sharing one port.
+// own thread, given the connections of one listening socket.
 class RestServer : public QObject
 {
     Q_OBJECT
@@ -58,9 +58,16 @@ public:
 
     // Listens on address:port (0: any free port); returns the port, or 0.
     quint16 listen(const QHostAddress &address, quint16 port);
-    // Serves connections of an already listening socket (see RestServerPool);
-    // call in the server's thread.
-    bool listenOn(qintptr descriptor);
+    // Serves connections accepted elsewhere from the listening socket
+    // `listening` (see RestServerPool), which hands each one over with
+    // adopt(); both in the server's thread. connections()
+    // counts those handed over and not yet closed: the pool counts a
+    // connection in (connectionHandedOver(), in its own thread) as it picks
+    // this server, and the socket's end counts it out.
+    bool serveFrom(qintptr listening);
+    void adopt(qintptr descriptor);
+    int connections() const { return m_connections->load(std::memory_order_relaxed); }
+    void connectionHandedOver() { m_connections->fetch_add(1, std::memory_order_relaxed); }
 
     // Stops taking connections; then, once every answer already written has
     // left (or the deadline passed), calls done. Call in the server's thread.
@@ -97,6 +104,10 @@ private:
 
     Options m_options;
     QHttpServer m_http;
+    class Handoff;
+    Handoff *m_handoff = nullptr;
+    // Shared with the sockets' end: a socket may outlive the server.
+    std::shared_ptr<std::atomic_int> m_connections = std::make_shared<std::atomic_int>(0);
     RateLimiter m_limiter;
 };
 

@@ -11,9 +11,13 @@
 
 namespace fdd {
 
-// Several RestServers, each in a thread of its own with its own listening
-// socket on the same address and port (SO_REUSEPORT): requests are served
-// concurrently, each thread one at a time, with its own database connection.
+// Several RestServers, each in a thread of its own with its own database
+// connection, serving the connections of one listening socket: requests are
+// served concurrently, each thread one at a time. A thread of the pool's own
+// accepts the connections and gives each to the server with the fewest open
+// ones, so that no server queues more clients than another. (With a socket
+// per server, SO_REUSEPORT, the kernel hashed 64 connections over 4 threads
+// unevenly; the clients of the busiest waited past 2 s while another idled.)
 class RestServerPool
 {
 public:
@@ -28,6 +32,8 @@ public:
     // Returns the port bound (port 0 picks one).
     Expected<quint16> listen(const QHostAddress &address, quint16 port);
     int size() const { return int(m_threads.size()); }
+    // Each server's open connections, in the order of the threads.
+    QList<int> connections() const;
 
     // An orderly stop: no new connection is taken; the request each thread is
     // serving runs to its end (an export is cancelled, a streamed answer is
@@ -39,8 +45,13 @@ public:
     bool stop(std::chrono::milliseconds deadline);
 
 private:
+    class Acceptor;
+    void handOver(qintptr descriptor);
+
     RestServer::Options m_options;
     int m_count;
+    std::unique_ptr<QThread> m_acceptThread;
+    Acceptor *m_acceptor = nullptr; // lives, and is deleted, in m_acceptThread
     std::shared_ptr<std::atomic_bool> m_stopping = std::make_shared<std::atomic_bool>(false);
     std::vector<std::unique_ptr<QThread>> m_threads;
     std::vector<RestServer *> m_servers; // each lives, and is deleted, in its thread

@@ -19,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <numeric>
+
 using namespace fdd;
 using fdd::test::fixture;
 
@@ -620,9 +622,56 @@ private slots:
             QCOMPARE(QJsonDocument::fromJson(r->readAll()).object().value(QStringLiteral("total_count")).toInt(), 1);
             r->deleteLater();
         }
-        // A second pool cannot take a port in use by another program.
-        const Expected<ListeningSocket> taken = ListeningSocket::open(QHostAddress::LocalHost, m_port);
-        QVERIFY(!taken);
+        // A second pool cannot take a port in use by another program, nor
+        // this pool's.
+        QVERIFY(!ListeningSocket::open(QHostAddress::LocalHost, m_port));
+        const Expected<ListeningSocket> again = ListeningSocket::open(QHostAddress::LocalHost, *port);
+        QVERIFY(!again);
+        QVERIFY(again.error().message.contains(QStringLiteral("bind")));
+    }
+
+    void poolSpreadsConnectionsEvenly()
+    {
+        RestServerPool pool(options(m_service, {}), 4);
+        const Expected<quint16> port = pool.listen(QHostAddress::LocalHost, 0);
+        QVERIFY2(port, port ? "" : qPrintable(port.error().message));
+        // Kept open, as keep-alive clients keep them: each server gets as
+        // many as the others, whatever the order they arrive in.
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 12; ++i) {
+            sockets.push_back(std::make_unique<QTcpSocket>());
+            sockets.back()->connectToHost(QHostAddress::LocalHost, *port);
+            QVERIFY(sockets.back()->waitForConnected(5000));
+        }
+        QTRY_COMPARE(pool.connections(), (QList<int>{3, 3, 3, 3}));
+        // Each one is served, over and over on the same connection.
+        for (const std::unique_ptr<QTcpSocket> &socket : sockets) {
+            for (int round = 0; round < 2; ++round) {
+                socket->write("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+                QByteArray answer;
+                while (!answer.contains("\r\n\r\n") && socket->waitForReadyRead(5000))
+                    answer += socket->readAll();
+                QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+                // The rest of the body, so that the next answer starts clean.
+                const int length = answer.mid(answer.indexOf("Content-Length:") + 15, 10).trimmed().split('\r').first().toInt();
+                while (answer.size() - (answer.indexOf("\r\n\r\n") + 4) < length && socket->waitForReadyRead(5000))
+                    answer += socket->readAll();
+            }
+        }
+        // Closed ones are counted out, and the next come to the emptiest.
+        for (int i = 0; i < 6; ++i)
+            sockets[i]->disconnectFromHost();
+        const auto open = [&pool] {
+            const QList<int> each = pool.connections();
+            return std::accumulate(each.cbegin(), each.cend(), 0);
+        };
+        QTRY_COMPARE(open(), 6);
+        const QList<int> before = pool.connections();
+        const int emptiest = int(std::min_element(before.cbegin(), before.cend()) - before.cbegin());
+        QTcpSocket next;
+        next.connectToHost(QHostAddress::LocalHost, *port);
+        QVERIFY(next.waitForConnected(5000));
+        QTRY_COMPARE(pool.connections().at(emptiest), before.at(emptiest) + 1);
     }
 
     void exportEndpoint()
