@@ -747,11 +747,30 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     // tag is one array test); a regular expression is not, within its budget.
     const bool walkable = request.kind == SearchRequest::Kind::Substring || request.kind == SearchRequest::Kind::FullText
                           || (request.kind == SearchRequest::Kind::Query && !request.query.contains(Query::Kind::Regex));
-    if (!request.exactTotal && newest && walkable) {
-        const sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
-                             QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), *text};
-        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db)))
+    // A query's page with its total comes from a short walk and the total
+    // from a count of its own, when the walk fills the page: the count keeps
+    // no key, sorts nothing, and reads a channel's or a day range's index
+    // alone (`in:` a 1M-message channel 119 ms instead of 662, `after:` half
+    // a year 34 instead of 120, measured). A walk that does not fill (a rare
+    // filter, whose counted search is cheap) gives up after `exactWalkRows`.
+    // Not for a substring or words alone: their count reads the same rows as
+    // the counted search does, and the walk only added to it (a frequent word
+    // 83 ms instead of 75).
+    const bool countApart = request.exactTotal && request.kind == SearchRequest::Kind::Query;
+    if (newest && walkable && (!request.exactTotal || countApart)) {
+        sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
+                       QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), *text};
+        if (countApart)
+            walk.rows = exactWalkRows;
+        if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db))) {
+            if (!*page || !countApart)
+                return *page;
+            const Expected<qint64> total = sql::count(*db, shape.table, *text + filters, failureFor(*db));
+            if (!total)
+                return total.error();
+            (*page)->totalCount = *total;
             return *page;
+        }
     }
     const RegexBudget budget(*db, request);
     return budget.check(sql::search(*db, shape, *text + filters, request, failureFor(*db)));

@@ -275,13 +275,25 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
     q->finish();
     if (page.messages.isEmpty() && request.offset() > 0) {
         // Past the last page: no row carried the total.
-        const QString count = QStringLiteral("SELECT count(*) FROM %1%2").arg(shape.table, where.sql());
-        if (!run(db, count, where.binds, &q, &why) || !q->next())
-            return fail(QStringLiteral("count matching messages"), why);
-        page.totalCount = q->value(0).toLongLong();
-        q->finish();
+        const Expected<qint64> total = count(db, shape.table, where, fail);
+        if (!total)
+            return total.error();
+        page.totalCount = *total;
     }
     return page;
+}
+
+Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail)
+{
+    if (where.matchesNothing)
+        return qint64(0);
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!run(db, QStringLiteral("SELECT count(*) FROM %1%2").arg(table, where.sql()), where.binds, &q, &why) || !q->next())
+        return fail(QStringLiteral("count matching messages"), why);
+    const qint64 total = q->value(0).toLongLong();
+    q->finish();
+    return total;
 }
 
 Expected<qint64> archivedMessages(const QSqlDatabase &db, const Failure &fail)

@@ -124,6 +124,10 @@ struct SearchShape
 Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, const Where &where,
                             const SearchRequest &request, const Failure &fail);
 
+// How many messages match `where`, and nothing else: no key of theirs is
+// kept, so the store may count from an index alone (a day range, a channel).
+Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail);
+
 // A page without its total (SearchRequest::exactTotal false): the newest
 // `rows` messages that pass `filters` are read in `walkOrder` (an index
 // order, so that the read stops early) and `hit` is tested on each; when the

@@ -328,7 +328,7 @@ int interruptAtOnce(void *fired)
 // cannot tell): std::nullopt, and the counted search answers. A page short
 // of full is the last: its total is known.
 std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const SearchRequest &r, const sql::Where &where,
-                                              const sql::Failure &fail)
+                                              const sql::Failure &fail, int steps)
 {
     sqlite3 *handle = nativeHandle(db);
     if (!handle || where.matchesNothing)
@@ -337,7 +337,7 @@ std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const Sear
                                        " JOIN messages c ON c.message_id = p.id%4")
                             .arg(QLatin1String(selectColumns), where.sql(), timeOrder(r), sql::SearchShape::byTime(r));
     bool fired = false;
-    sqlite3_progress_handler(handle, pageFirstSteps.load(std::memory_order_relaxed), interruptAtOnce, &fired);
+    sqlite3_progress_handler(handle, steps, interruptAtOnce, &fired);
     const auto restore = qScopeGuard([handle] { sqlite3_progress_handler(handle, progressSteps, progressHandler, nullptr); });
     SearchPage page;
     page.page = r.page;
@@ -712,10 +712,13 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     if (!db)
         return db.error();
     const sql::Where filters = sql::filtersOf(request, dialect());
-    // A query by time, as the window asks it (a regular expression keeps its
-    // own budget, relevance its own order), over an archive as large as
-    // the walk's.
-    if (!request.exactTotal && request.kind == SearchRequest::Kind::Query && request.sort != SearchRequest::Sort::Relevance
+    // A query by time (a regular expression keeps its own budget, relevance
+    // its own order), over an archive as large as the walk's: its page first,
+    // as the window asks it; asked with its total, the total is then counted
+    // on its own, which keeps no key and sorts nothing (`in:` a 1M-message
+    // channel, `after:` half a year: an index's range counted), within a
+    // smaller budget since the counted search is what a rare filter needs.
+    if (request.kind == SearchRequest::Kind::Query && request.sort != SearchRequest::Sort::Relevance
         && !request.query.contains(Query::Kind::Regex)) {
         const Expected<bool> large = sql::largeEnoughToWalk(*db, failureFn());
         if (!large)
@@ -724,7 +727,20 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
             const Expected<sql::Where> probed = sql::textOf(*db, request, probeDialect(), failureFn());
             if (!probed)
                 return probed.error();
-            if (std::optional<Expected<SearchPage>> page = pageFirst(*db, request, *probed + filters, failureFn()))
+            int steps = pageFirstSteps.load(std::memory_order_relaxed);
+            if (request.exactTotal)
+                steps = std::min(steps, exactPageFirstSteps);
+            std::optional<Expected<SearchPage>> page = pageFirst(*db, request, *probed + filters, failureFn(), steps);
+            if (page && *page && request.exactTotal && !(*page)->totalKnown()) {
+                const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFn());
+                if (!text)
+                    return text.error();
+                const Expected<qint64> total = sql::count(*db, QStringLiteral("messages"), *text + filters, failureFn());
+                if (!total)
+                    return total.error();
+                (*page)->totalCount = *total;
+            }
+            if (page)
                 return *page;
         }
     }

@@ -702,17 +702,18 @@ private slots:
             return true;
         }));
         r.pageSize = size;
-        // Counted; as the window asks, the page before the count, in an
-        // archive as large as the SQL stores' walk needs (a store may then
-        // answer −1, but only for a full page); and the same in an archive
-        // of this one's size, which is counted at once.
-        enum Mode { Counted, Walked, Small };
+        // Counted, in an archive of this one's size and in one as large as
+        // the SQL stores' walk needs (a query's page then walked, its total
+        // counted apart); as the window asks, the page before the count, in
+        // the large archive (a store may then answer −1, but only for a
+        // full page) and in this one, which is counted at once.
+        enum Mode { Counted, CountedLarge, Walked, Small };
         const qint64 minimum = sql::walkMinimumArchive();
         int uncounted = 0;
-        for (const Mode mode : {Counted, Walked, Small}) {
-            const bool exact = mode == Counted;
+        for (const Mode mode : {Counted, CountedLarge, Walked, Small}) {
+            const bool exact = mode == Counted || mode == CountedLarge;
             r.exactTotal = exact;
-            sql::setWalkMinimumArchive(mode == Walked ? 0 : minimum);
+            sql::setWalkMinimumArchive(mode == Walked || mode == CountedLarge ? 0 : minimum);
             QList<Snowflake> paged;
             for (r.page = 1;; ++r.page) {
                 const Expected<SearchPage> p = service.search(r);
