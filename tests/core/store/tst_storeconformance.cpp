@@ -711,6 +711,8 @@ private slots:
         // full page) and in this one, which is counted at once.
         enum Mode { Counted, CountedLarge, Walked, Small };
         const qint64 minimum = sql::walkMinimumArchive();
+        // Restored however the row ends: a failure here must not change the next rows.
+        const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
         int uncounted = 0;
         for (const Mode mode : {Counted, CountedLarge, Walked, Small}) {
             const bool exact = mode == Counted || mode == CountedLarge;
