@@ -146,6 +146,50 @@ const QList<QStringList> &migrations()
                            "  FROM jsonb_array_elements(COALESCE(d.detail->'reactions', '[]')) r"
                            "  WHERE COALESCE(r->'emoji'->>'code', '') <> '')) t)"),
         },
+        // 6: how many messages carry each tag on each (UTC) day, so that a
+        // lone tag's exact total (has:image, from:NAME) is a sum over its
+        // days instead of a visit to every match's row (GIN cannot count
+        // without the heap: has:reaction, 80,000 matches, 190 ms). Kept by
+        // triggers on every change of discord_chats, in its transaction; a
+        // change adds rows of differences and updates none, so concurrent
+        // imports never wait on each other's counts, and optimize() folds
+        // the months an import touched into one row per tag and day.
+        {
+            QStringLiteral("CREATE TABLE tag_days (tag text NOT NULL, day date NOT NULL, n bigint NOT NULL)"),
+            QStringLiteral("INSERT INTO tag_days (tag, day, n)"
+                           " SELECT t, message_date, count(*) FROM discord_chats, unnest(tags) t GROUP BY 1, 2"),
+            QStringLiteral("CREATE INDEX tag_days_tag_idx ON tag_days (tag, day)"),
+            QStringLiteral("CREATE FUNCTION fdd_tag_days_added() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
+                           "  INSERT INTO tag_days (tag, day, n)\n"
+                           "    SELECT t, message_date, count(*) FROM fdd_new, unnest(tags) t GROUP BY 1, 2;\n"
+                           "  RETURN NULL;\n"
+                           "END $fn$"),
+            QStringLiteral("CREATE FUNCTION fdd_tag_days_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
+                           "  INSERT INTO tag_days (tag, day, n)\n"
+                           "    SELECT tag, day, sum(n) FROM (\n"
+                           "      SELECT t AS tag, message_date AS day, 1 AS n FROM fdd_new, unnest(tags) t\n"
+                           "      UNION ALL SELECT t, message_date, -1 FROM fdd_old, unnest(tags) t) c\n"
+                           "    GROUP BY 1, 2 HAVING sum(n) <> 0;\n"
+                           "  RETURN NULL;\n"
+                           "END $fn$"),
+            QStringLiteral("CREATE FUNCTION fdd_tag_days_removed() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
+                           "  INSERT INTO tag_days (tag, day, n)\n"
+                           "    SELECT t, message_date, -count(*) FROM fdd_old, unnest(tags) t GROUP BY 1, 2;\n"
+                           "  RETURN NULL;\n"
+                           "END $fn$"),
+            QStringLiteral("CREATE FUNCTION fdd_tag_days_emptied() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
+                           "  TRUNCATE tag_days;\n"
+                           "  RETURN NULL;\n"
+                           "END $fn$"),
+            QStringLiteral("CREATE TRIGGER discord_chats_tag_days_ai AFTER INSERT ON discord_chats"
+                           " REFERENCING NEW TABLE AS fdd_new FOR EACH STATEMENT EXECUTE FUNCTION fdd_tag_days_added()"),
+            QStringLiteral("CREATE TRIGGER discord_chats_tag_days_au AFTER UPDATE ON discord_chats"
+                           " REFERENCING OLD TABLE AS fdd_old NEW TABLE AS fdd_new FOR EACH STATEMENT EXECUTE FUNCTION fdd_tag_days_changed()"),
+            QStringLiteral("CREATE TRIGGER discord_chats_tag_days_ad AFTER DELETE ON discord_chats"
+                           " REFERENCING OLD TABLE AS fdd_old FOR EACH STATEMENT EXECUTE FUNCTION fdd_tag_days_removed()"),
+            QStringLiteral("CREATE TRIGGER discord_chats_tag_days_at AFTER TRUNCATE ON discord_chats"
+                           " FOR EACH STATEMENT EXECUTE FUNCTION fdd_tag_days_emptied()"),
+        },
     };
     return all;
 }
@@ -765,7 +809,14 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
         if (std::optional<Expected<SearchPage>> page = sql::walk(*db, shape, walk, filters, request, failureFor(*db))) {
             if (!*page || !countApart)
                 return *page;
-            const Expected<qint64> total = sql::count(*db, shape.table, *text + filters, failureFor(*db));
+            // A lone tag from its days' counts (has:reaction 190 ms → 1).
+            const std::optional<QString> tag = sql::onlyTag(request, filters);
+            sql::Where byTag;
+            if (tag)
+                byTag.add(QStringLiteral("tag = ?"), *tag);
+            const Expected<qint64> total = tag ? sql::count(*db, QStringLiteral("tag_days"), byTag, failureFor(*db),
+                                                            QStringLiteral("COALESCE(sum(n), 0)"))
+                                               : sql::count(*db, shape.table, *text + filters, failureFor(*db));
             if (!total)
                 return total.error();
             (*page)->totalCount = *total;
@@ -845,11 +896,33 @@ Expected<void> PostgresStore::optimize()
     const Expected<qint64> archived = sql::archivedMessages(*db, failureFor(*db));
     if (!archived)
         return failed(archived.error());
+    // The tag counts' rows of differences folded into one per tag and day
+    // (none where they sum to nothing), over the months imported into or all
+    // of them, in one statement; a tag and day already in one row stays.
+    QSqlQuery fold(*db);
+    const auto folded = [&](const QString &where, const QVariantList &binds) {
+        fold.prepare(QStringLiteral("WITH gone AS (DELETE FROM tag_days WHERE (tag, day) IN ("
+                                    "  SELECT tag, day FROM tag_days%1 GROUP BY 1, 2 HAVING count(*) > 1 OR sum(n) = 0)"
+                                    " RETURNING tag, day, n)"
+                                    " INSERT INTO tag_days (tag, day, n) SELECT tag, day, sum(n) FROM gone"
+                                    " GROUP BY 1, 2 HAVING sum(n) <> 0").arg(where));
+        for (const QVariant &v : binds)
+            fold.addBindValue(v);
+        return fold.exec();
+    };
     if (months.isEmpty() || rows * 10 >= *archived) {
-        if (!q.exec(QStringLiteral("VACUUM (ANALYZE) discord_chats")))
+        if (!folded({}, {}))
+            return failedQuery(fold);
+        if (!q.exec(QStringLiteral("VACUUM (ANALYZE) discord_chats")) || !q.exec(QStringLiteral("VACUUM (ANALYZE) tag_days")))
             return failedQuery(q);
         return {};
     }
+    for (const QDate &month : std::as_const(months)) {
+        if (!folded(QStringLiteral(" WHERE day >= ? AND day < ?"), {month, month.addMonths(1)}))
+            return failedQuery(fold);
+    }
+    if (!q.exec(QStringLiteral("VACUUM (ANALYZE) tag_days")))
+        return failedQuery(q);
     QSqlQuery name(*db);
     name.prepare(QStringLiteral("SELECT quote_ident(relname) FROM pg_class WHERE oid = to_regclass(?)"));
     for (const QDate &month : std::as_const(months)) {

@@ -193,6 +193,17 @@ Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &
     return compileNode(query, dialect, zone, channels);
 }
 
+std::optional<QString> onlyTag(const SearchRequest &r, const Where &filters)
+{
+    if (r.kind != SearchRequest::Kind::Query || r.query.kind != Query::Kind::Filter || !filters.clauses.isEmpty()
+        || filters.matchesNothing || FilterTest::needsChannels(r.query))
+        return std::nullopt;
+    const FilterTest test = FilterTest::of(r.query, r.timeZone(), {});
+    const bool tag = (test.kind == FilterTest::Kind::Tag && !test.negated)
+                     || (test.kind == FilterTest::Kind::AuthorOrTag && !test.authorId);
+    return tag ? std::optional<QString>(test.tag) : std::nullopt;
+}
+
 Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail)
 {
     QList<Channel> all;
@@ -283,13 +294,14 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
     return page;
 }
 
-Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail)
+Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
+                       const QString &aggregate)
 {
     if (where.matchesNothing)
         return qint64(0);
     QSqlQuery *q = nullptr;
     QString why;
-    if (!run(db, QStringLiteral("SELECT count(*) FROM %1%2").arg(table, where.sql()), where.binds, &q, &why) || !q->next())
+    if (!run(db, QStringLiteral("SELECT %1 FROM %2%3").arg(aggregate, table, where.sql()), where.binds, &q, &why) || !q->next())
         return fail(QStringLiteral("count matching messages"), why);
     const qint64 total = q->value(0).toLongLong();
     q->finish();

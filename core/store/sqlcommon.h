@@ -94,6 +94,12 @@ Where filtersOf(const SearchRequest &request, const QueryDialect &dialect);
 // Both: the whole WHERE of a request.
 Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
 
+// The tag a query asks for when it asks for one tag and nothing else, with
+// no filter of the request's own: has:image, pinned:true, reaction:…, and
+// from:NAME when NAME is not an id (then it is the tag alone). nullopt for
+// anything else, a negated tag too (pinned:false).
+std::optional<QString> onlyTag(const SearchRequest &request, const Where &filters);
+
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
 {
@@ -126,7 +132,9 @@ Expected<SearchPage> search(const QSqlDatabase &db, const SearchShape &shape, co
 
 // How many messages match `where`, and nothing else: no key of theirs is
 // kept, so the store may count from an index alone (a day range, a channel).
-Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail);
+// `aggregate`: what is summed up instead, over a table of counts.
+Expected<qint64> count(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
+                       const QString &aggregate = QStringLiteral("count(*)"));
 
 // A page without its total (SearchRequest::exactTotal false): the newest
 // `rows` messages that pass `filters` are read in `walkOrder` (an index

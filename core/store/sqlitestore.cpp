@@ -314,19 +314,6 @@ QString timeOrder(const SearchRequest &r)
 
 std::atomic<int> pageFirstSteps{SqliteStore::defaultPageFirstSteps};
 
-// The tag a query asks for when it asks for one tag and nothing else
-// (has:image, pinned:true, reaction:…).
-std::optional<QString> onlyTag(const SearchRequest &r, const sql::Where &filters)
-{
-    if (r.kind != SearchRequest::Kind::Query || r.query.kind != Query::Kind::Filter || !filters.clauses.isEmpty()
-        || filters.matchesNothing || FilterTest::needsChannels(r.query))
-        return std::nullopt;
-    const FilterTest test = FilterTest::of(r.query, r.timeZone(), {});
-    if (test.kind != FilterTest::Kind::Tag || test.negated)
-        return std::nullopt;
-    return test.tag;
-}
-
 int interruptAtOnce(void *fired)
 {
     *static_cast<bool *>(fired) = true;
@@ -748,7 +735,7 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
             if (page && *page && request.exactTotal && !(*page)->totalKnown()) {
                 Expected<sql::Where> counted = sql::Where();
                 QString table = QStringLiteral("messages");
-                if (const std::optional<QString> tag = onlyTag(request, filters)) {
+                if (const std::optional<QString> tag = sql::onlyTag(request, filters)) {
                     // Counted in message_tags' key alone, no match's row
                     // visited (has:image, 50,000 matches: 52 ms → 2); every
                     // tagged message is there (tags come with their message

@@ -80,6 +80,7 @@ private slots:
         QTest::newRow("trigram GIN on the folded text") << "discord_chats_folded_trgm_idx";
         QTest::newRow("date, timestamp, id btree (newest first, day ranges)") << "discord_chats_day_order_idx";
         QTest::newRow("channel, timestamp btree") << "discord_chats_channel_ts_idx";
+        QTest::newRow("tag counts by tag and day") << "tag_days_tag_idx";
     }
 
     void schemaHasTheIndexes()
@@ -153,6 +154,55 @@ private slots:
         QCOMPARE(analysed("p202306"), june); // 60,000 messages not sampled again for 3
         QVERIFY(m_store->optimize()); // and once more: nothing recorded, all of it
         QCOMPARE(analysed("p202306"), june + 1);
+    }
+
+    // tag_days counts each tag's messages by day, through every change of
+    // discord_chats: an import, one imported again (skipped), the tags an
+    // older message gains, a message deleted; optimize() folds each tag and
+    // day into one row. What it holds is compared with the tags themselves.
+    void tagCountsFollowEveryChange()
+    {
+        // Rows of (tag, day, count) in one and not in the other, both ways.
+        const QString differences = QStringLiteral(
+            "WITH c AS (SELECT tag, day, sum(n) AS n FROM tag_days GROUP BY 1, 2 HAVING sum(n) <> 0),"
+            " t AS (SELECT x AS tag, message_date AS day, count(*) AS n FROM discord_chats, unnest(tags) x GROUP BY 1, 2)"
+            " SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT SELECT * FROM t) a)"
+            " + (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM c) b)");
+        const QString tagged = QStringLiteral("SELECT count(*) FROM discord_chats, unnest(tags)");
+        QVERIFY(scalar(tagged) > 0);
+        QCOMPARE(scalar(differences), 0);
+
+        const QString media = fixture(QStringLiteral("dce/v2.47-media.json"));
+        FileImport r = Importer(*m_store).importFile(media);
+        QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : "");
+        QVERIFY(r.inserted > 0);
+        const qint64 withMedia = scalar(tagged);
+        QCOMPARE(scalar(differences), 0);
+        r = Importer(*m_store).importFile(media); // all of it there already
+        QVERIFY2(!r.error, r.error ? qPrintable(r.error->message) : "");
+        QCOMPARE(r.inserted, 0);
+        QCOMPARE(scalar(tagged), withMedia);
+        QCOMPARE(scalar(differences), 0);
+
+        // An update (as an older message's completion is) and a deletion,
+        // in the media file's channel only.
+        const auto changed = [this](const QString &statement) {
+            return scalar(QStringLiteral("WITH c AS (%1 AND channel_id = 2222222222222222226 RETURNING 1) SELECT count(*) FROM c")
+                              .arg(statement));
+        };
+        QVERIFY(changed(QStringLiteral("UPDATE discord_chats SET tags = tags || ARRAY['pinned', 'has:sticker']"
+                                       " WHERE NOT tags @> ARRAY['pinned']")) > 0);
+        QCOMPARE(scalar(differences), 0);
+        QVERIFY(changed(QStringLiteral("UPDATE discord_chats SET tags = '{}' WHERE tags @> ARRAY['has:reaction']")) > 0);
+        QCOMPARE(scalar(differences), 0);
+        QVERIFY(changed(QStringLiteral("DELETE FROM discord_chats WHERE tags @> ARRAY['has:sticker']")) > 0);
+        QCOMPARE(scalar(differences), 0);
+        QVERIFY(scalar(QStringLiteral("SELECT count(*) FROM (SELECT tag, day FROM tag_days GROUP BY 1, 2 HAVING count(*) > 1) x")) > 0);
+
+        QVERIFY(m_store->optimize());
+        QCOMPARE(scalar(differences), 0);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM (SELECT tag, day FROM tag_days GROUP BY 1, 2 HAVING count(*) > 1) x")), 0);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM tag_days WHERE n = 0")), 0);
     }
 
     void generatedTsvector()

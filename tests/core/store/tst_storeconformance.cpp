@@ -683,8 +683,10 @@ private slots:
         QTest::newRow("query, dates") << Kind::Query << "after:2023-01-01 before:2023-12-31" << none << none << Snowflake(0) << 5;
         QTest::newRow("query, text and a negation") << Kind::Query << "\"e\" -from:nobody" << none << none << Snowflake(0) << 7;
         QTest::newRow("query, a tag, none") << Kind::Query << "has:sticker" << none << none << Snowflake(0) << 3;
-        // Counted from SQLite's tag index alone when it is all that is asked.
+        // Counted from SQLite's tag index, PostgreSQL's counts of each tag's
+        // days, when it is all that is asked (a name is a tag of its own).
         QTest::newRow("query, a tag") << Kind::Query << "has:reaction" << none << none << Snowflake(0) << 1;
+        QTest::newRow("query, an author's name") << Kind::Query << "from:alice" << none << none << Snowflake(0) << 1;
         QTest::newRow("query and a channel") << Kind::Query << "\"e\" | has:image" << none << none << Snowflake(2222222222222222299ull) << 6;
     }
 

@@ -84,6 +84,27 @@ QSqlDatabase connectionTo(const test::TestDatabase &database, const QString &nam
     return db;
 }
 
+// How many (tag, day, count) rows PostgreSQL's tag_days and the messages'
+// own tags disagree on, both ways (−1: not asked).
+qint64 tagDayDifferences(const test::TestDatabase &database)
+{
+    qint64 v = -1;
+    {
+        QSqlDatabase db = connectionTo(database, QStringLiteral("tag_days"));
+        QSqlQuery q(db);
+        if (db.open()
+            && q.exec(QStringLiteral(
+                "WITH c AS (SELECT tag, day, sum(n) AS n FROM tag_days GROUP BY 1, 2 HAVING sum(n) <> 0),"
+                " t AS (SELECT x AS tag, message_date AS day, count(*) AS n FROM discord_chats, unnest(tags) x GROUP BY 1, 2)"
+                " SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT SELECT * FROM t) a)"
+                " + (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM c) b)"))
+            && q.next())
+            v = q.value(0).toLongLong();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tag_days"));
+    return v;
+}
+
 } // namespace
 
 // An archive written by the previous schema (2: messages without their
@@ -187,6 +208,8 @@ private slots:
         const Expected<void> migrated = store.migrate();
         QVERIFY2(migrated, migrated ? "" : qPrintable(migrated.error().message));
         checkUpgradeThenImport(store);
+        // The older messages' completion (an update) counted their tags too.
+        QCOMPARE(tagDayDifferences(database), 0);
     }
 
     void sqlite()
@@ -226,6 +249,8 @@ private slots:
         db.close();
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(QStringLiteral("upgrade_tags"));
+        // Schema 6 counted the tags schema 5 gave them.
+        QCOMPARE(tagDayDifferences(database), 0);
     }
 
     void sqliteNameTags()
