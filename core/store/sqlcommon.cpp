@@ -402,7 +402,7 @@ Expected<qint64> scan(const QSqlDatabase &db, const QString &selectFrom, const Q
 }
 
 Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
-                                     const DayExpression &day)
+                                     const DayExpression &day, const QString &aggregate)
 {
     QList<DayCount> days;
     if (where.matchesNothing)
@@ -410,8 +410,8 @@ Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &tabl
     QSqlQuery q(db);
     q.setForwardOnly(true);
     const QString expression = day.sql.isEmpty() ? QStringLiteral("message_date") : day.sql;
-    q.prepare(QStringLiteral("SELECT %1 AS day, count(*) FROM ").arg(expression) + table + where.sql()
-              + QStringLiteral(" GROUP BY day ORDER BY day"));
+    q.prepare(QStringLiteral("SELECT %1 AS day, %2 AS n FROM ").arg(expression, aggregate) + table + where.sql()
+              + QStringLiteral(" GROUP BY day HAVING %1 <> 0 ORDER BY day").arg(aggregate));
     for (const QVariant &v : day.binds)
         q.addBindValue(v);
     for (const QVariant &v : where.binds)

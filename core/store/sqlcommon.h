@@ -181,9 +181,10 @@ struct DayExpression
     QVariantList binds;
 };
 
-// SELECT <day>, count(*) … GROUP BY <day>, oldest first.
+// SELECT <day>, count(*) … GROUP BY <day>, oldest first; `aggregate`: what
+// is summed up instead, over a table of counts (days it makes 0 are left out).
 Expected<QList<DayCount>> countByDay(const QSqlDatabase &db, const QString &table, const Where &where, const Failure &fail,
-                                     const DayExpression &day = {});
+                                     const DayExpression &day = {}, const QString &aggregate = QStringLiteral("count(*)"));
 
 // Runs a prepared neighbour query (bound values already added) and returns
 // its messages oldest first.

@@ -17,6 +17,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QScopeGuard>
@@ -701,10 +702,25 @@ private slots:
         SearchService service(m_store);
         SearchRequest r = request(kind, text, start, end, channel);
         QList<Snowflake> scanned;
+        QMap<QDate, qint64> byDay;
         QVERIFY(service.scan(r, [&](const Message &m) {
             scanned.append(m.id);
+            ++byDay[m.date()];
             return true;
         }));
+        // The window's timeline counts the same messages, day by day.
+        const auto daysText = [](const QList<DayCount> &days) {
+            QStringList out;
+            for (const DayCount &d : days)
+                out << QStringLiteral("%1=%2").arg(d.day.toString(Qt::ISODate)).arg(d.count);
+            return out.join(QLatin1Char(' '));
+        };
+        QList<DayCount> scannedDays;
+        for (auto it = byDay.cbegin(); it != byDay.cend(); ++it)
+            scannedDays << DayCount{it.key(), it.value()};
+        const Expected<QList<DayCount>> timeline = service.countByDay(r);
+        QVERIFY2(timeline, timeline ? "" : qPrintable(timeline.error().message));
+        QCOMPARE(daysText(*timeline), daysText(scannedDays));
         r.pageSize = size;
         // Counted, in an archive of this one's size and in one as large as
         // the SQL stores' walk needs (a query's page then walked, its total
