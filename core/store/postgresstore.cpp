@@ -810,11 +810,8 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
             if (!*page || !countApart)
                 return *page;
             // A lone tag from its days' counts (has:reaction 190 ms → 1).
-            const std::optional<QString> tag = sql::onlyTag(request, filters);
-            sql::Where byTag;
-            if (tag)
-                byTag.add(QStringLiteral("tag = ?"), *tag);
-            const Expected<qint64> total = tag ? sql::count(*db, QStringLiteral("tag_days"), byTag, failureFor(*db),
+            const std::optional<sql::Where> tag = sql::onlyTag(request, filters);
+            const Expected<qint64> total = tag ? sql::count(*db, QStringLiteral("tag_days"), *tag, failureFor(*db),
                                                             QStringLiteral("COALESCE(sum(n), 0)"))
                                                : sql::count(*db, shape.table, *text + filters, failureFor(*db));
             if (!total)
@@ -851,10 +848,8 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
     // A lone tag's days in UTC are tag_days' own (the window's count of
     // has:image at 10M messages without a row read).
     if (request.isUtc()) {
-        if (const std::optional<QString> tag = sql::onlyTag(request, sql::filtersOf(request, dialect()))) {
-            sql::Where byTag;
-            byTag.add(QStringLiteral("tag = ?"), *tag);
-            return sql::countByDay(*db, QStringLiteral("tag_days"), byTag, failureFor(*db), {QStringLiteral("day"), {}},
+        if (const std::optional<sql::Where> tag = sql::onlyTag(request, sql::filtersOf(request, dialect()))) {
+            return sql::countByDay(*db, QStringLiteral("tag_days"), *tag, failureFor(*db), {QStringLiteral("day"), {}},
                                    QStringLiteral("sum(n)"));
         }
     }

@@ -193,15 +193,17 @@ Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &
     return compileNode(query, dialect, zone, channels);
 }
 
-std::optional<QString> onlyTag(const SearchRequest &r, const Where &filters)
+std::optional<Where> onlyTag(const SearchRequest &r, const Where &filters)
 {
     if (r.kind != SearchRequest::Kind::Query || r.query.kind != Query::Kind::Filter || !filters.clauses.isEmpty()
         || filters.matchesNothing || FilterTest::needsChannels(r.query))
         return std::nullopt;
     const FilterTest test = FilterTest::of(r.query, r.timeZone(), {});
-    const bool tag = (test.kind == FilterTest::Kind::Tag && !test.negated)
-                     || (test.kind == FilterTest::Kind::AuthorOrTag && !test.authorId);
-    return tag ? std::optional<QString>(test.tag) : std::nullopt;
+    if (!(test.kind == FilterTest::Kind::Tag && !test.negated) && !(test.kind == FilterTest::Kind::AuthorOrTag && !test.authorId))
+        return std::nullopt;
+    Where w;
+    w.add(QStringLiteral("tag = ?"), test.tag);
+    return w;
 }
 
 Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail)

@@ -94,11 +94,12 @@ Where filtersOf(const SearchRequest &request, const QueryDialect &dialect);
 // Both: the whole WHERE of a request.
 Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
 
-// The tag a query asks for when it asks for one tag and nothing else, with
-// no filter of the request's own: has:image, pinned:true, reaction:…, and
-// from:NAME when NAME is not an id (then it is the tag alone). nullopt for
+// When a query asks for one tag and nothing else, with no filter of the
+// request's own (has:image, pinned:true, reaction:…, and from:NAME when NAME
+// is not an id: then it is the tag alone), that tag as `tag = ?` over a
+// table of tags (SQLite's message_tags, PostgreSQL's tag_days). nullopt for
 // anything else, a negated tag too (pinned:false).
-std::optional<QString> onlyTag(const SearchRequest &request, const Where &filters);
+std::optional<Where> onlyTag(const SearchRequest &request, const Where &filters);
 
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
