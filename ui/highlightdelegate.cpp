@@ -2,14 +2,19 @@
 
 #include "resultsmodel.h"
 
-#include <QAbstractTextDocumentLayout>
 #include <QApplication>
 #include <QPainter>
-#include <QTextDocument>
+#include <QTextLayout>
+
+#include <algorithm>
 
 namespace fdd {
 
-QString HighlightDelegate::highlighted(const QString &text, const QStringList &terms, const QColor &mark)
+namespace {
+
+// Where the terms occur in the text (case-insensitive), as bold runs on the
+// mark's colour; a run that overlaps an earlier one is left out.
+QList<QTextLayout::FormatRange> marks(const QString &text, const QStringList &terms, const QColor &mark)
 {
     QList<QPair<qsizetype, qsizetype>> spans; // start, end
     for (const QString &term : terms) {
@@ -20,20 +25,25 @@ QString HighlightDelegate::highlighted(const QString &text, const QStringList &t
             spans.append({at, at + term.size()});
     }
     std::sort(spans.begin(), spans.end());
-    QString html;
+    QTextCharFormat format;
+    format.setFontWeight(QFont::Bold);
+    format.setBackground(mark);
+    QList<QTextLayout::FormatRange> ranges;
     qsizetype pos = 0;
     for (const auto &[start, end] : spans) {
         if (start < pos)
             continue;
-        html += text.mid(pos, start - pos).toHtmlEscaped();
-        html += QStringLiteral("<span style=\"background-color:%1\"><b>%2</b></span>")
-                    .arg(mark.name(), text.mid(start, end - start).toHtmlEscaped());
+        ranges.append({int(start), int(end - start), format});
         pos = end;
     }
-    html += text.mid(pos).toHtmlEscaped();
-    return html;
+    return ranges;
 }
 
+} // namespace
+
+// One line laid out with QTextLayout and its format ranges: no HTML to build
+// and parse for every cell of every paint (a page of 50 rows repaints on each
+// page turn and each selection).
 void HighlightDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     const QStringList terms = index.data(ResultsModel::TermsRole).toStringList();
@@ -43,28 +53,38 @@ void HighlightDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     }
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
-    const QString text = opt.text;
+    QString text = opt.text;
     opt.text.clear();
     QStyle *style = opt.widget ? opt.widget->style() : QApplication::style();
     style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
 
+    // A cell is one line: line breaks and tabs show as spaces, at the same
+    // positions, so the marks still fall on their terms.
+    for (QChar &c : text)
+        if (c == u'\n' || c == u'\r' || c == u'\t' || c == QChar::LineSeparator || c == QChar::ParagraphSeparator)
+            c = u' ';
     const bool selected = opt.state & QStyle::State_Selected;
     const QColor mark = selected ? opt.palette.color(QPalette::Highlight).lighter(140)
                                  : (opt.palette.color(QPalette::Base).lightness() < 128 ? QColor(0x7a, 0x5d, 0x00)
                                                                                          : QColor(0xff, 0xe0, 0x66));
-    QTextDocument doc;
-    doc.setDefaultFont(opt.font);
-    doc.setDocumentMargin(0);
-    doc.setHtml(highlighted(text, terms, mark));
-    doc.setTextWidth(-1);
+    QTextLayout layout(text, opt.font, painter->device());
+    QTextOption textOption;
+    textOption.setWrapMode(QTextOption::NoWrap);
+    layout.setTextOption(textOption);
+    layout.setFormats(marks(text, terms, mark));
+    layout.beginLayout();
+    QTextLine line = layout.createLine();
+    if (line.isValid())
+        line.setLineWidth(1e6);
+    layout.endLayout();
+    if (!line.isValid())
+        return;
+
     const QRect rect = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, opt.widget);
     painter->save();
     painter->setClipRect(rect);
-    painter->translate(rect.left(), rect.top() + (rect.height() - doc.size().height()) / 2);
-    QAbstractTextDocumentLayout::PaintContext context;
-    context.palette = opt.palette;
-    context.palette.setColor(QPalette::Text, opt.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
-    doc.documentLayout()->draw(painter, context);
+    painter->setPen(opt.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
+    layout.draw(painter, QPointF(rect.left(), rect.top() + (rect.height() - line.height()) / 2));
     painter->restore();
 }
 

@@ -12,9 +12,6 @@ class HighlightDelegate : public QStyledItemDelegate
 public:
     using QStyledItemDelegate::QStyledItemDelegate;
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
-
-    // The text as HTML with every occurrence of the terms in <mark>.
-    static QString highlighted(const QString &text, const QStringList &terms, const QColor &mark);
 };
 
 } // namespace fdd
