@@ -237,6 +237,31 @@ Where filtersOf(const SearchRequest &r, const QueryDialect &dialect)
     return w;
 }
 
+Where daysOf(const Query &query, const QTimeZone &zone, const QueryDialect &dialect)
+{
+    QDate from, to;
+    const auto narrow = [&](const Query &q) {
+        if (q.kind != Query::Kind::Filter
+            || (q.field != Query::Field::Before && q.field != Query::Field::After && q.field != Query::Field::During))
+            return;
+        const FilterTest t = FilterTest::of(q, zone, {});
+        if (t.fromDay.isValid() && (!from.isValid() || t.fromDay > from))
+            from = t.fromDay;
+        if (t.toDay.isValid() && (!to.isValid() || t.toDay < to))
+            to = t.toDay;
+    };
+    if (query.kind == Query::Kind::And)
+        std::for_each(query.children.begin(), query.children.end(), narrow);
+    else
+        narrow(query);
+    Where w;
+    if (from.isValid())
+        w.add(QStringLiteral("message_date >= ?"), dialect.date(from));
+    if (to.isValid())
+        w.add(QStringLiteral("message_date <= ?"), dialect.date(to));
+    return w;
+}
+
 Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &r, const QueryDialect &dialect, const Failure &fail)
 {
     Expected<Where> text = textOf(db, r, dialect, fail);

@@ -91,6 +91,11 @@ Expected<Where> compile(const QSqlDatabase &db, const SearchRequest &request, co
 Expected<Where> textOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
 // The filters every kind shares (addFilters), in `dialect`'s columns.
 Where filtersOf(const SearchRequest &request, const QueryDialect &dialect);
+// The UTC days every match of `query` lies in, as its date filters (alone
+// or among the tree's top-level AND) say: `message_date` bounds, nothing
+// when they say nothing. Already part of the compiled tree; given apart for
+// a walk, whose rows are taken before the tree is tested.
+Where daysOf(const Query &query, const QTimeZone &zone, const QueryDialect &dialect);
 // Both: the whole WHERE of a request.
 Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, const QueryDialect &dialect, const Failure &fail);
 

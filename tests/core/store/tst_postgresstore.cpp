@@ -156,16 +156,18 @@ private slots:
         QCOMPARE(analysed("p202306"), june + 1);
     }
 
-    // tag_days counts each tag's messages by day, through every change of
-    // discord_chats: an import, one imported again (skipped), the tags an
-    // older message gains, a message deleted; optimize() folds each tag and
+    // tag_days counts each tag's messages by day, and each channel's and
+    // all of them, through every change of discord_chats: an import, one
+    // imported again (skipped), the tags an older message gains, a message
+    // moved to another channel, a message deleted; optimize() folds each tag and
     // day into one row. What it holds is compared with the tags themselves.
     void tagCountsFollowEveryChange()
     {
         // Rows of (tag, day, count) in one and not in the other, both ways.
         const QString differences = QStringLiteral(
             "WITH c AS (SELECT tag, day, sum(n) AS n FROM tag_days GROUP BY 1, 2 HAVING sum(n) <> 0),"
-            " t AS (SELECT x AS tag, message_date AS day, count(*) AS n FROM discord_chats, unnest(tags) x GROUP BY 1, 2)"
+            " t AS (SELECT x AS tag, message_date AS day, count(*) AS n"
+            "  FROM discord_chats, unnest(tags || ARRAY['in:' || channel_id, 'in:*']) x GROUP BY 1, 2)"
             " SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT SELECT * FROM t) a)"
             " + (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM c) b)");
         const QString tagged = QStringLiteral("SELECT count(*) FROM discord_chats, unnest(tags)");
@@ -194,6 +196,9 @@ private slots:
                                        " WHERE NOT tags @> ARRAY['pinned']")) > 0);
         QCOMPARE(scalar(differences), 0);
         QVERIFY(changed(QStringLiteral("UPDATE discord_chats SET tags = '{}' WHERE tags @> ARRAY['has:reaction']")) > 0);
+        QCOMPARE(scalar(differences), 0);
+        // A message moved to another channel (its days' counts move with it).
+        QVERIFY(changed(QStringLiteral("UPDATE discord_chats SET channel_id = 2222222222222222299 WHERE tags = '{}'")) > 0);
         QCOMPARE(scalar(differences), 0);
         QVERIFY(changed(QStringLiteral("DELETE FROM discord_chats WHERE tags @> ARRAY['has:sticker']")) > 0);
         QCOMPARE(scalar(differences), 0);

@@ -770,6 +770,67 @@ private slots:
             QVERIFY(uncounted > 0);
     }
 
+    // A query's exact total, as the REST API asks it, is the number of
+    // messages scan() visits, in every zone. PostgreSQL sums what it can
+    // from its counts of each tag, channel and day (a tag, in:, dates on
+    // whole UTC days) and counts the rest, with A -B as |A| - |A B| and
+    // A | B as |A| + |B| - |A B|; a zone whose days are not UTC's counts
+    // its dates.
+    void queryTotalsAreTheScan_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QByteArray>("zone");
+        QTest::addColumn<bool>("some"); // the fixtures have matches (and non-matches) for it in UTC
+        const QStringList queries{
+            QStringLiteral("after:2023-06-01"), QStringLiteral("during:2023-06"), QStringLiteral("during:2024-04-22"),
+            QStringLiteral("after:2024-01-01 has:reaction"), QStringLiteral("from:alice -has:image"), QStringLiteral("-from:alice"),
+            QStringLiteral("-has:image"), QStringLiteral("has:reaction -during:2024-04"), QStringLiteral("from:alice -during:2023-06"),
+            QStringLiteral("-has:reaction"), QStringLiteral("from:alice | has:reaction"), QStringLiteral("in:2222222222222222299 during:2023"),
+            QStringLiteral("-in:2222222222222222299"), QStringLiteral("-before:2023-06-01"), QStringLiteral("during:2023-06 | from:alice"),
+            QStringLiteral("after:2023-01-01 before:2023-12-31 -from:alice"), QStringLiteral("(from:alice | has:image) -has:reaction"),
+            QStringLiteral("has:image | has:reaction"), QStringLiteral("during:2024-04-22 | has:image"),
+        };
+        for (const QByteArray zone : {QByteArray("UTC"), QByteArray("America/New_York"), QByteArray("Asia/Kolkata")})
+            for (const QString &q : queries)
+                QTest::addRow("%s in %s", qPrintable(q), zone.constData()) << q << zone << (zone == "UTC");
+        QTest::newRow("in: no such channel") << "in:nosuchchannel" << QByteArray("UTC") << false;
+        QTest::newRow("an empty span") << "during:2023-06 before:2023-01-01" << QByteArray("UTC") << false;
+    }
+
+    void queryTotalsAreTheScan()
+    {
+        QFETCH(QString, text);
+        QFETCH(QByteArray, zone);
+        QFETCH(bool, some);
+        SearchService service(m_store);
+        SearchRequest r = request(Kind::Query, text, {}, {}, 0);
+        r.zone = zone;
+        qint64 scanned = 0;
+        QVERIFY(service.scan(r, [&](const Message &) {
+            ++scanned;
+            return true;
+        }));
+        if (some) {
+            SearchRequest everything = request(Kind::Query, QStringLiteral("after:2000-01-01"), {}, {}, 0);
+            const Expected<qint64> all = service.scan(everything, [](const Message &) { return true; });
+            QVERIFY(all);
+            QVERIFY2(scanned > 0, "the fixtures have matches for this row");
+            QVERIFY2(scanned < *all, "and messages it does not match");
+        }
+        r.exactTotal = true;
+        const qint64 minimum = sql::walkMinimumArchive();
+        const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
+        for (const qint64 walkFrom : {minimum, qint64(0)}) { // as this archive is, and as a large one
+            sql::setWalkMinimumArchive(walkFrom);
+            for (const int size : {1, 100}) { // a page the walk fills, and (mostly) one it does not
+                r.pageSize = size;
+                const Expected<SearchPage> p = service.search(r);
+                QVERIFY2(p, p ? "" : qPrintable(p.error().message));
+                QCOMPARE(p->totalCount, scanned);
+            }
+        }
+    }
+
     // Substrings fold the letters of every script, in every store, as
     // PostgreSQL's lower() and Elasticsearch's case-insensitive wildcard do
     // (SQLite's own LIKE folds ASCII only); accents stay. Terms of one and

@@ -85,7 +85,7 @@ QSqlDatabase connectionTo(const test::TestDatabase &database, const QString &nam
 }
 
 // How many (tag, day, count) rows PostgreSQL's tag_days and the messages'
-// own tags disagree on, both ways (−1: not asked).
+// own tags and channels disagree on, both ways (−1: not asked).
 qint64 tagDayDifferences(const test::TestDatabase &database)
 {
     qint64 v = -1;
@@ -95,7 +95,8 @@ qint64 tagDayDifferences(const test::TestDatabase &database)
         if (db.open()
             && q.exec(QStringLiteral(
                 "WITH c AS (SELECT tag, day, sum(n) AS n FROM tag_days GROUP BY 1, 2 HAVING sum(n) <> 0),"
-                " t AS (SELECT x AS tag, message_date AS day, count(*) AS n FROM discord_chats, unnest(tags) x GROUP BY 1, 2)"
+                " t AS (SELECT x AS tag, message_date AS day, count(*) AS n"
+                "  FROM discord_chats, unnest(tags || ARRAY['in:' || channel_id, 'in:*']) x GROUP BY 1, 2)"
                 " SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT SELECT * FROM t) a)"
                 " + (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM c) b)"))
             && q.next())
