@@ -88,4 +88,32 @@ void HighlightDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     painter->restore();
 }
 
+void MarkersDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    QStyleOptionViewItem opt = option;
+    initStyleOption(&opt, index);
+    const QString text = opt.text;
+    opt.text.clear();
+    QStyle *style = opt.widget ? opt.widget->style() : QApplication::style();
+    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
+    if (text.isEmpty())
+        return;
+    const QString key = opt.font.key() + QLatin1Char('\n') + text;
+    QStaticText *laidOut = m_laidOut.object(key);
+    if (!laidOut) {
+        laidOut = new QStaticText(text);
+        laidOut->setTextFormat(Qt::PlainText);
+        laidOut->setPerformanceHint(QStaticText::AggressiveCaching);
+        laidOut->prepare(QTransform(), opt.font);
+        m_laidOut.insert(key, laidOut);
+    }
+    const QRect rect = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, opt.widget);
+    painter->save();
+    painter->setClipRect(rect);
+    painter->setFont(opt.font);
+    painter->setPen(opt.palette.color(opt.state & QStyle::State_Selected ? QPalette::HighlightedText : QPalette::Text));
+    painter->drawStaticText(QPointF(rect.left(), rect.top() + (rect.height() - laidOut->size().height()) / 2), *laidOut);
+    painter->restore();
+}
+
 } // namespace fdd

@@ -213,6 +213,7 @@ void MainWindow::buildLayout()
     m_table->setModel(m_model);
     m_table->setObjectName(QStringLiteral("results"));
     m_table->setItemDelegateForColumn(ResultsModel::Content, new HighlightDelegate(m_table));
+    m_table->setItemDelegateForColumn(ResultsModel::Markers, new MarkersDelegate(m_table));
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
