@@ -14,6 +14,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QScrollBar>
+#include <QTextBlock>
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolButton>
@@ -168,12 +169,19 @@ ConversationView::ConversationView(QWidget *parent)
     connect(m_browser, &QTextBrowser::anchorClicked, this, &ConversationView::openLink);
 
     // Images arrive one by one; the layout is redone once for all that
-    // arrived within a few milliseconds.
+    // arrived within a few milliseconds, and only where they are: text laid
+    // out again is shaped again, and Qt 6.4 decodes each colour emoji's PNG
+    // every time it is shaped.
     m_relayout->setSingleShot(true);
     m_relayout->setInterval(30);
     connect(m_relayout, &QTimer::timeout, this, [this] {
         QTextDocument *doc = m_browser->document();
-        doc->markContentsDirty(0, doc->characterCount());
+        for (QTextBlock b = doc->begin(); b.isValid(); b = b.next())
+            for (auto it = b.begin(); !it.atEnd(); ++it)
+                if (const QTextCharFormat f = it.fragment().charFormat();
+                    f.isImageFormat() && m_arrived.contains(f.toImageFormat().name()))
+                    doc->markContentsDirty(it.fragment().position(), it.fragment().length());
+        m_arrived.clear();
         if (m_media->pending() == 0)
             emit imagesSettled();
     });
@@ -187,6 +195,7 @@ ConversationView::ConversationView(QWidget *parent)
     connect(m_browser->verticalScrollBar(), &QAbstractSlider::actionTriggered, this, [this] { m_followSelected = false; });
     const auto arrived = [this](const QUrl &url) {
         m_browser->settle(url);
+        m_arrived.insert(url.toString());
         if (!m_relayout->isActive())
             m_relayout->start();
     };

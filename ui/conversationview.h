@@ -3,6 +3,7 @@
 #include "model/searchpage.h"
 
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
@@ -61,6 +62,7 @@ private:
     MediaLoader *m_media;
     ConversationBrowser *m_browser;
     QTimer *m_relayout;
+    QSet<QString> m_arrived; // images arrived since the last relayout, by their names in the document
     QToolButton *m_copy;
     QToolButton *m_link;
     QToolButton *m_open;
