@@ -128,6 +128,7 @@ public:
     void start()
     {
         m_longest = m_longestWall = 0;
+        m_pending = {};
         restart();
         m_timer.start();
     }
@@ -136,6 +137,7 @@ public:
     {
         m_timer.stop();
         noteGap();
+        settle(ThreadTimes::now().stolen);
         *wall = m_longestWall / 1000000;
         return m_longest / 1000000;
     }
@@ -163,16 +165,36 @@ private:
         const auto delta = [wall](qint64 now, qint64 before) {
             return now >= 0 && before >= 0 ? std::clamp(now - before, qint64(0), wall) : qint64(0);
         };
+        settle(t.stolen);
         const qint64 waiting = delta(t.waiting, m_times.waiting);
         // Neither on the CPU nor waiting for it: blocked (which counts), or stolen.
         const qint64 elsewhere = t.onCpu >= 0 && m_times.onCpu >= 0 ? std::max(qint64(0), wall - waiting - delta(t.onCpu, m_times.onCpu)) : 0;
-        const qint64 stolen = std::min(delta(t.stolen, m_times.stolen), elsewhere);
-        m_longest = std::max(m_longest, wall - waiting - stolen);
+        // The kernel counts a CPU's steal at its next tick once it runs
+        // again, so a gap's steal is read at the end of the gap after it.
+        m_pending = {wall - waiting, elsewhere, m_times.stolen};
         m_longestWall = std::max(m_longestWall, wall);
         m_clock.start();
         m_times = t;
     }
+    // The gap before this one, its steal read `stolenNow`.
+    void settle(qint64 stolenNow)
+    {
+        if (m_pending.gap < 0)
+            return;
+        const qint64 stolen = stolenNow >= 0 && m_pending.stolenBefore >= 0
+                                  ? std::clamp(stolenNow - m_pending.stolenBefore, qint64(0), m_pending.elsewhere)
+                                  : 0;
+        m_longest = std::max(m_longest, m_pending.gap - stolen);
+        m_pending = {};
+    }
 
+    struct Pending
+    {
+        qint64 gap = -1; // ns by the clock, less the run-queue wait
+        qint64 elsewhere = 0;
+        qint64 stolenBefore = -1;
+    };
+    Pending m_pending;
     QTimer m_timer;
     QElapsedTimer m_clock;
     ThreadTimes m_times;
