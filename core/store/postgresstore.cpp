@@ -54,29 +54,24 @@ enum class TagDaysChange { Added, Changed, Removed };
 // transition tables fdd_new, fdd_old), each row counted under `keys`.
 QString tagDaysFunction(const QString &create, const char *keys, TagDaysChange change)
 {
+    const auto function = [&create](const char *name, const QString &select) {
+        return create + QStringLiteral(" FUNCTION %1() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
+                                       "  INSERT INTO tag_days (tag, day, n)\n"
+                                       "%2"
+                                       "  RETURN NULL;\n"
+                                       "END $fn$").arg(QLatin1String(name), select);
+    };
     const QString k = QLatin1String(keys);
     switch (change) {
     case TagDaysChange::Added:
-        return create + QStringLiteral(" FUNCTION fdd_tag_days_added() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
-                                       "  INSERT INTO tag_days (tag, day, n)\n"
-                                       "    SELECT t, message_date, count(*) FROM fdd_new, %1 t GROUP BY 1, 2;\n"
-                                       "  RETURN NULL;\n"
-                                       "END $fn$").arg(k);
+        return function("fdd_tag_days_added", QStringLiteral("    SELECT t, message_date, count(*) FROM fdd_new, %1 t GROUP BY 1, 2;\n").arg(k));
     case TagDaysChange::Changed:
-        return create + QStringLiteral(" FUNCTION fdd_tag_days_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
-                                       "  INSERT INTO tag_days (tag, day, n)\n"
-                                       "    SELECT tag, day, sum(n) FROM (\n"
-                                       "      SELECT t AS tag, message_date AS day, 1 AS n FROM fdd_new, %1 t\n"
-                                       "      UNION ALL SELECT t, message_date, -1 FROM fdd_old, %1 t) c\n"
-                                       "    GROUP BY 1, 2 HAVING sum(n) <> 0;\n"
-                                       "  RETURN NULL;\n"
-                                       "END $fn$").arg(k);
+        return function("fdd_tag_days_changed", QStringLiteral("    SELECT tag, day, sum(n) FROM (\n"
+                                                               "      SELECT t AS tag, message_date AS day, 1 AS n FROM fdd_new, %1 t\n"
+                                                               "      UNION ALL SELECT t, message_date, -1 FROM fdd_old, %1 t) c\n"
+                                                               "    GROUP BY 1, 2 HAVING sum(n) <> 0;\n").arg(k));
     case TagDaysChange::Removed:
-        return create + QStringLiteral(" FUNCTION fdd_tag_days_removed() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN\n"
-                                       "  INSERT INTO tag_days (tag, day, n)\n"
-                                       "    SELECT t, message_date, -count(*) FROM fdd_old, %1 t GROUP BY 1, 2;\n"
-                                       "  RETURN NULL;\n"
-                                       "END $fn$").arg(k);
+        return function("fdd_tag_days_removed", QStringLiteral("    SELECT t, message_date, -count(*) FROM fdd_old, %1 t GROUP BY 1, 2;\n").arg(k));
     }
     return {};
 }
