@@ -39,6 +39,26 @@ QList<QTextLayout::FormatRange> marks(const QString &text, const QStringList &te
     return ranges;
 }
 
+// Draws the cell as the style does, but for its text (`opt`: initialised,
+// its text cleared), then calls draw(where) with the painter clipped to the
+// text's rectangle and set to the text's colour, `where` putting a text of
+// `height` in the middle (height < 0: nothing to draw).
+template <typename Draw>
+void paintCell(QPainter *painter, const QStyleOptionViewItem &opt, qreal height, Draw &&draw)
+{
+    QStyle *style = opt.widget ? opt.widget->style() : QApplication::style();
+    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
+    if (height < 0)
+        return;
+    const QRect rect = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, opt.widget);
+    painter->save();
+    painter->setClipRect(rect);
+    painter->setFont(opt.font);
+    painter->setPen(opt.palette.color(opt.state & QStyle::State_Selected ? QPalette::HighlightedText : QPalette::Text));
+    draw(QPointF(rect.left(), rect.top() + (rect.height() - height) / 2));
+    painter->restore();
+}
+
 } // namespace
 
 // One line laid out with QTextLayout and its format ranges: no HTML to build
@@ -55,8 +75,6 @@ void HighlightDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     initStyleOption(&opt, index);
     QString text = opt.text;
     opt.text.clear();
-    QStyle *style = opt.widget ? opt.widget->style() : QApplication::style();
-    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
 
     // A cell is one line: line breaks and tabs show as spaces, at the same
     // positions, so the marks still fall on their terms.
@@ -77,15 +95,7 @@ void HighlightDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     if (line.isValid())
         line.setLineWidth(1e6);
     layout.endLayout();
-    if (!line.isValid())
-        return;
-
-    const QRect rect = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, opt.widget);
-    painter->save();
-    painter->setClipRect(rect);
-    painter->setPen(opt.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
-    layout.draw(painter, QPointF(rect.left(), rect.top() + (rect.height() - line.height()) / 2));
-    painter->restore();
+    paintCell(painter, opt, line.isValid() ? line.height() : -1, [&](QPointF where) { layout.draw(painter, where); });
 }
 
 void MarkersDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -94,26 +104,20 @@ void MarkersDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     initStyleOption(&opt, index);
     const QString text = opt.text;
     opt.text.clear();
-    QStyle *style = opt.widget ? opt.widget->style() : QApplication::style();
-    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
-    if (text.isEmpty())
-        return;
-    const QString key = opt.font.key() + QLatin1Char('\n') + text;
-    QStaticText *laidOut = m_laidOut.object(key);
-    if (!laidOut) {
-        laidOut = new QStaticText(text);
-        laidOut->setTextFormat(Qt::PlainText);
-        laidOut->setPerformanceHint(QStaticText::AggressiveCaching);
-        laidOut->prepare(QTransform(), opt.font);
-        m_laidOut.insert(key, laidOut);
+    QStaticText *laidOut = nullptr;
+    if (!text.isEmpty()) {
+        const QString key = opt.font.key() + QLatin1Char('\n') + text;
+        laidOut = m_laidOut.object(key);
+        if (!laidOut) {
+            laidOut = new QStaticText(text);
+            laidOut->setTextFormat(Qt::PlainText);
+            laidOut->setPerformanceHint(QStaticText::AggressiveCaching);
+            laidOut->prepare(QTransform(), opt.font);
+            m_laidOut.insert(key, laidOut);
+        }
     }
-    const QRect rect = style->subElementRect(QStyle::SE_ItemViewItemText, &opt, opt.widget);
-    painter->save();
-    painter->setClipRect(rect);
-    painter->setFont(opt.font);
-    painter->setPen(opt.palette.color(opt.state & QStyle::State_Selected ? QPalette::HighlightedText : QPalette::Text));
-    painter->drawStaticText(QPointF(rect.left(), rect.top() + (rect.height() - laidOut->size().height()) / 2), *laidOut);
-    painter->restore();
+    paintCell(painter, opt, laidOut ? laidOut->size().height() : -1,
+              [&](QPointF where) { painter->drawStaticText(where, *laidOut); });
 }
 
 } // namespace fdd
