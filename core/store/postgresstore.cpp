@@ -270,10 +270,11 @@ const sql::QueryDialect &dialect()
 // tag_days where the tree is one key on a range of UTC days (a tag, in: its
 // channels, a date range alone, or one of those within dates), and else
 // counted, with two identities that leave only an intersection to count
-// where the rest are sums: A -B is |A| - |A B|, A | B is |A| + |B| - |A B|
-// (has:reaction -from:user0 at 1M messages: 593 ms counted, ~40 as a sum
-// and the 3,591 messages of both). A tree with text or a regular
-// expression is counted as a whole.
+// where A is a sum, whatever B is: A -B is |A| - |A B|, A | B is
+// |A| + |B| - |A B| (has:reaction -from:user0 at 1M messages: 593 ms
+// counted, ~40 as a sum and the 3,591 messages of both; from:user0 |
+// from:user1 voroba 220 ms counted, the 44,598 messages of user0 read).
+// Otherwise a tree with text or a regular expression is counted whole.
 class DayCounter
 {
 public:
@@ -286,7 +287,7 @@ public:
     {
         if (const std::optional<Sum> s = sumOf(q))
             return summed(*s);
-        if (q.kind == Query::Kind::Not && sumOf(q.children.first())) // -A: all but A
+        if (q.kind == Query::Kind::Not) // -A: all but A (-game at 1M: 1.9 s counted, 0.15 s as all but its 17,166)
             return sum(summed(Sum{}), qint64(0), count(q.children.first()));
         if (q.kind == Query::Kind::And) { // A -B: A but A B
             QList<Query> positive, negated;
@@ -302,9 +303,16 @@ public:
                     return sum(count(a), qint64(0), count(allOf({a, negated.first()})));
             }
         }
-        if (q.kind == Query::Kind::Or && q.children.size() == 2 && sumOf(q.children.at(0)) && sumOf(q.children.at(1))) {
-            const Query &a = q.children.at(0), &b = q.children.at(1); // A | B: A and B but A B once
-            return sum(count(a), count(b), count(allOf({a, b})));
+        if (q.kind == Query::Kind::Or) { // A | X: A and X but A X once, where A is a sum
+            for (qsizetype i = 0; i < q.children.size(); ++i) {
+                if (!sumOf(q.children.at(i)))
+                    continue;
+                const Query &a = q.children.at(i);
+                QList<Query> rest = q.children;
+                rest.removeAt(i);
+                const Query x = anyOf(rest);
+                return sum(count(a), count(x), count(allOf({a, x})));
+            }
         }
         return sql::count(m_db, QStringLiteral("discord_chats"), sql::compile(q, dialect(), m_zone, m_channels), m_fail);
     }
@@ -318,12 +326,14 @@ private:
         QDate from, to;
     };
 
-    static Query allOf(const QList<Query> &parts)
+    static Query allOf(const QList<Query> &parts) { return joined(Query::Kind::And, parts); }
+    static Query anyOf(const QList<Query> &parts) { return joined(Query::Kind::Or, parts); }
+    static Query joined(Query::Kind kind, const QList<Query> &parts)
     {
         if (parts.size() == 1)
             return parts.first();
         Query q;
-        q.kind = Query::Kind::And;
+        q.kind = kind;
         q.children = parts;
         return q;
     }

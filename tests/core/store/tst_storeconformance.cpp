@@ -789,8 +789,12 @@ private slots:
             QStringLiteral("-in:2222222222222222299"), QStringLiteral("-before:2023-06-01"), QStringLiteral("during:2023-06 | from:alice"),
             QStringLiteral("after:2023-01-01 before:2023-12-31 -from:alice"), QStringLiteral("(from:alice | has:image) -has:reaction"),
             QStringLiteral("has:image | has:reaction"), QStringLiteral("during:2024-04-22 | has:image"),
+            // With words: -A, A | B and A -B where only A is a sum; dates and words (planned for their values).
+            QStringLiteral("-started"), QStringLiteral("has:reaction | started"), QStringLiteral("started | from:alice"),
+            QStringLiteral("from:alice | has:image started"), QStringLiteral("from:alice | started | has:image"),
+            QStringLiteral("has:reaction -the"), QStringLiteral("after:2024-05-01 started"), QStringLiteral("during:2023 -the"),
         };
-        for (const QByteArray zone : {QByteArray("UTC"), QByteArray("America/New_York"), QByteArray("Asia/Kolkata")})
+        for (const QByteArray &zone : {QByteArray("UTC"), QByteArray("America/New_York"), QByteArray("Asia/Kolkata")})
             for (const QString &q : queries)
                 QTest::addRow("%s in %s", qPrintable(q), zone.constData()) << q << zone << (zone == "UTC");
         QTest::newRow("in: no such channel") << "in:nosuchchannel" << QByteArray("UTC") << false;
