@@ -96,7 +96,24 @@ Where single(Where w)
     return w;
 }
 
-Where filterClause(const FilterTest &t, const QueryDialect &d)
+// channel_id, or the dialect's mostChannels when `t`'s channels hold more
+// than half of the messages of the archive's `channels`.
+QString channelColumn(const FilterTest &t, const QueryDialect &d, const QList<Channel> &channels)
+{
+    const QString column = QStringLiteral("channel_id");
+    if (d.mostChannels.isEmpty())
+        return column;
+    const QSet<Snowflake> wanted(t.channels.begin(), t.channels.end());
+    qint64 in = 0, all = 0;
+    for (const Channel &c : channels) {
+        all += c.messageCount;
+        if (wanted.contains(c.id))
+            in += c.messageCount;
+    }
+    return all > 0 && in * 2 > all ? d.mostChannels : column;
+}
+
+Where filterClause(const FilterTest &t, const QueryDialect &d, const QList<Channel> &channels)
 {
     Where w;
     switch (t.kind) {
@@ -117,7 +134,7 @@ Where filterClause(const FilterTest &t, const QueryDialect &d)
             marks << QStringLiteral("?");
             w.binds << qint64(c);
         }
-        w.clauses << QStringLiteral("channel_id IN (") + marks.join(QStringLiteral(", ")) + QLatin1Char(')');
+        w.clauses << channelColumn(t, d, channels) + QStringLiteral(" IN (") + marks.join(QStringLiteral(", ")) + QLatin1Char(')');
         return w;
     }
     case FilterTest::Kind::Instants:
@@ -147,7 +164,7 @@ Where compileNode(const Query &q, const QueryDialect &d, const QTimeZone &zone, 
         return regex ? single(d.regex(*regex, q.ignoreCase)) : single({{}, {}, true});
     }
     case Query::Kind::Filter:
-        return single(filterClause(FilterTest::of(q, zone, channels), d));
+        return single(filterClause(FilterTest::of(q, zone, channels), d, channels));
     case Query::Kind::Not: {
         const Where inner = compileNode(q.children.first(), d, zone, channels);
         return {{QStringLiteral("NOT ") + inner.clauses.first()}, inner.binds, false};

@@ -72,6 +72,9 @@ struct QueryDialect
     QString timestamp; // the timestamp column, compared with instant()
     std::function<QVariant(const QDate &)> date;
     std::function<QVariant(qint64)> instant;
+    // The channel column as in: tests it when its channels hold more than
+    // half of the archive's messages; empty: `channel_id` always.
+    QString mostChannels;
 };
 
 // Runs the connection's cached statement `sql` with `binds` (*out: the
