@@ -264,6 +264,8 @@ const sql::QueryDialect &dialect()
         [](const QDate &d) { return QVariant(d); },
         [](qint64 ms) { return QVariant(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)); },
         QString(), // its planner weighs a channel's share itself
+        {},
+        QString(),
     };
     return d;
 }

@@ -113,19 +113,24 @@ QString channelColumn(const FilterTest &t, const QueryDialect &d, const QList<Ch
     return all > 0 && in * 2 > all ? d.mostChannels : column;
 }
 
+const QString &tagForm(const FilterTest &t, const QueryDialect &d)
+{
+    return d.probedTags.contains(t.tag) ? d.probedTag : d.tag;
+}
+
 Where filterClause(const FilterTest &t, const QueryDialect &d, const QList<Channel> &channels)
 {
     Where w;
     switch (t.kind) {
     case FilterTest::Kind::Tag:
-        w.add(t.negated ? QStringLiteral("NOT ") + d.tag : d.tag, t.tag);
+        w.add(t.negated ? QStringLiteral("NOT ") + tagForm(t, d) : tagForm(t, d), t.tag);
         return w;
     case FilterTest::Kind::AuthorOrTag:
         if (!t.authorId) {
-            w.add(d.tag, t.tag);
+            w.add(tagForm(t, d), t.tag);
             return w;
         }
-        return {{QStringLiteral("(author_id = ? OR ") + d.tag + QLatin1Char(')')}, {qint64(t.authorId), t.tag}, false};
+        return {{QStringLiteral("(author_id = ? OR ") + tagForm(t, d) + QLatin1Char(')')}, {qint64(t.authorId), t.tag}, false};
     case FilterTest::Kind::Channels: {
         if (t.channels.isEmpty())
             return {{}, {}, true};

@@ -7,6 +7,7 @@
 #include "search/portableregex.h"
 #include "store/messagestore.h"
 
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QVariantList>
@@ -75,6 +76,9 @@ struct QueryDialect
     // The channel column as in: tests it when its channels hold more than
     // half of the archive's messages; empty: `channel_id` always.
     QString mostChannels;
+    // Tags tested in `probedTag`'s form instead of `tag`'s (none: all as `tag`).
+    QSet<QString> probedTags;
+    QString probedTag;
 };
 
 // Runs the connection's cached statement `sql` with `binds` (*out: the

@@ -56,6 +56,11 @@ public:
     // search answers it (~4,000 messages walked, ~1.5 ms).
     static constexpr int exactPageFirstSteps = 50000;
     static void setPageFirstSteps(int steps);
+    // How many messages a tag beside a word must be on to be probed for each
+    // of the word's matches in a count (see gatherDialect): negative, the
+    // default, a fiftieth of the archive and at least 10,000; tests set 0.
+    static qint64 probedTagMinimum();
+    static void setProbedTagMinimum(qint64 messages);
 
 private:
     friend class SqliteIngestSession;

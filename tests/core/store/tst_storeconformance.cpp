@@ -795,6 +795,8 @@ private slots:
             QStringLiteral("has:reaction -the"), QStringLiteral("after:2024-05-01 started"), QStringLiteral("during:2023 -the"),
             // in: the channel of most of the archive's messages (25 of 44) and more: SQLite tests it on each match.
             QStringLiteral("in:2222222222222222299 numbered"), QStringLiteral("in:2222222222222222299 | started"),
+            // A tag beside a word or a text (SQLite probes a large tag for each of their matches).
+            QStringLiteral("from:alice started"), QStringLiteral("from:bob \"a call\" -has:image"),
         };
         for (const QByteArray &zone : {QByteArray("UTC"), QByteArray("America/New_York"), QByteArray("Asia/Kolkata")})
             for (const QString &q : queries)
@@ -824,10 +826,14 @@ private slots:
             QVERIFY2(scanned < *all, "and messages it does not match");
         }
         r.exactTotal = true;
-        const qint64 minimum = sql::walkMinimumArchive();
-        const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
+        const qint64 minimum = sql::walkMinimumArchive(), probedTags = SqliteStore::probedTagMinimum();
+        const auto restore = qScopeGuard([minimum, probedTags] {
+            sql::setWalkMinimumArchive(minimum);
+            SqliteStore::setProbedTagMinimum(probedTags);
+        });
         for (const qint64 walkFrom : {minimum, qint64(0)}) { // as this archive is, and as a large one
             sql::setWalkMinimumArchive(walkFrom);
+            SqliteStore::setProbedTagMinimum(0); // and every tag as a large one
             for (const int size : {1, 100}) { // a page the walk fills, and (mostly) one it does not
                 r.pageSize = size;
                 const Expected<SearchPage> p = service.search(r);
