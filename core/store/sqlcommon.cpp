@@ -646,4 +646,76 @@ Expected<bool> removeWatch(const QSqlDatabase &db, Snowflake id, const Failure &
     return q.numRowsAffected() > 0;
 }
 
+
+namespace {
+
+Query joined(Query::Kind kind, const QList<Query> &parts)
+{
+    if (parts.size() == 1)
+        return parts.first();
+    Query q;
+    q.kind = kind;
+    q.children = parts;
+    return q;
+}
+
+// The parts' AND, an AND among them spliced in (so that a store sees the
+// intersection's leaves side by side).
+Query allOf(const QList<Query> &parts)
+{
+    QList<Query> flat;
+    for (const Query &p : parts) {
+        if (p.kind == Query::Kind::And)
+            flat << p.children;
+        else
+            flat << p;
+    }
+    return joined(Query::Kind::And, flat);
+}
+
+// a + b - c, or the first of their errors.
+Expected<qint64> plusMinus(const Expected<qint64> &a, const Expected<qint64> &b, const Expected<qint64> &c)
+{
+    for (const Expected<qint64> *e : {&a, &b, &c})
+        if (!*e)
+            return e->error();
+    return *a + *b - *c;
+}
+
+} // namespace
+
+Expected<qint64> TotalCounter::count(const Query &q)
+{
+    if (const std::optional<Sum> s = sumOf(q))
+        return summed(*s);
+    if (q.kind == Query::Kind::Not && sumsAll()) // -A: all but A (-game at 1M: 1.9 s counted, 0.15 s as all but its 17,166)
+        return plusMinus(summed(Sum{}), qint64(0), count(q.children.first()));
+    if (q.kind == Query::Kind::And) { // A -X: A but A X
+        QList<Query> positive, negated;
+        for (const Query &c : q.children) {
+            if (c.kind == Query::Kind::Not)
+                negated << c.children.first();
+            else
+                positive << c;
+        }
+        if (negated.size() == 1 && !positive.isEmpty()) {
+            const Query a = allOf(positive);
+            if (sumOf(a))
+                return plusMinus(count(a), qint64(0), count(allOf({a, negated.first()})));
+        }
+    }
+    if (q.kind == Query::Kind::Or) { // A | X: A and X but A X once, where A is a sum
+        for (qsizetype i = 0; i < q.children.size(); ++i) {
+            if (!sumOf(q.children.at(i)))
+                continue;
+            const Query &a = q.children.at(i);
+            QList<Query> rest = q.children;
+            rest.removeAt(i);
+            const Query x = joined(Query::Kind::Or, rest);
+            return plusMinus(count(a), count(x), count(allOf({a, x})));
+        }
+    }
+    return counted(q);
+}
+
 } // namespace fdd::sql

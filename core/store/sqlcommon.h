@@ -220,4 +220,32 @@ Expected<bool> removeWatch(const QSqlDatabase &db, Snowflake id, const Failure &
 // The DDL of that table: `bigint` is the integer type's name in the dialect.
 QString createWatchesTable(const QString &bigint);
 
+// The exact number of messages a query's tree matches, from the sums a
+// store keeps where the tree is one (sumOf, summed: a tag's count, and in
+// PostgreSQL a channel's or a day range's), and otherwise counted (counted),
+// with identities that leave only the parts beside a sum and their
+// intersections with it to count, never the sum's own messages:
+// A -X is |A| - |A X| and A | X is |A| + |X| - |A X|
+// for a sum A and any X, and -X is all - |X| where every message is a sum.
+class TotalCounter
+{
+public:
+    virtual ~TotalCounter() = default;
+    Expected<qint64> count(const Query &query);
+
+protected:
+    // The messages under any of `keys` (none: every message) on the days
+    // [from, to] (null: open).
+    struct Sum
+    {
+        QStringList keys;
+        QDate from, to;
+    };
+    virtual std::optional<Sum> sumOf(const Query &query) const = 0;
+    virtual Expected<qint64> summed(const Sum &sum) = 0;
+    virtual Expected<qint64> counted(const Query &query) = 0;
+    // Whether Sum{} (every message) is one.
+    virtual bool sumsAll() const { return true; }
+};
+
 } // namespace fdd::sql

@@ -797,12 +797,15 @@ private slots:
             QStringLiteral("in:2222222222222222299 numbered"), QStringLiteral("in:2222222222222222299 | started"),
             // A tag beside a word or a text (SQLite probes a large tag for each of their matches).
             QStringLiteral("from:alice started"), QStringLiteral("from:bob \"a call\" -has:image"),
+            // Tags that share no message (SQLite counts tags together in message_tags alone).
+            QStringLiteral("has:image | from:bob"), QStringLiteral("from:bob -has:image"),
         };
         for (const QByteArray &zone : {QByteArray("UTC"), QByteArray("America/New_York"), QByteArray("Asia/Kolkata")})
             for (const QString &q : queries)
                 QTest::addRow("%s in %s", qPrintable(q), zone.constData()) << q << zone << (zone == "UTC");
         QTest::newRow("in: no such channel") << "in:nosuchchannel" << QByteArray("UTC") << false;
         QTest::newRow("an empty span") << "during:2023-06 before:2023-01-01" << QByteArray("UTC") << false;
+        QTest::newRow("two tags, no message with both") << "from:bob has:image" << QByteArray("UTC") << false;
     }
 
     void queryTotalsAreTheScan()
