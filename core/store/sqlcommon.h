@@ -109,8 +109,8 @@ Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, co
 // When a query asks for one tag and nothing else, with no filter of the
 // request's own (has:image, pinned:true, reaction:…, and from:NAME when NAME
 // is not an id: then it is the tag alone), that tag as `tag = ?` over a
-// table of tags (SQLite's message_tags, PostgreSQL's tag_days). nullopt for
-// anything else, a negated tag too (pinned:false).
+// table of tags (PostgreSQL's tag_days, for its timeline; totals go through
+// TotalCounter). nullopt for anything else, a negated tag too (pinned:false).
 std::optional<Where> onlyTag(const SearchRequest &request, const Where &filters);
 
 // An ORDER BY clause of fixed fragments and its bound values.
