@@ -279,10 +279,7 @@ const sql::QueryDialect &dialect()
 class DayCounter final : public sql::TotalCounter
 {
 public:
-    DayCounter(const QSqlDatabase &db, const QTimeZone &zone, const QList<Channel> &channels, sql::Failure fail)
-        : m_db(db), m_zone(zone), m_channels(channels), m_fail(std::move(fail))
-    {
-    }
+    using TotalCounter::TotalCounter;
 
 private:
     Expected<qint64> counted(const Query &q) override
@@ -309,19 +306,16 @@ private:
         }
         if (q.kind != Query::Kind::Filter)
             return std::nullopt;
-        const FilterTest t = FilterTest::of(q, m_zone, m_channels);
         Sum s;
+        if (const QString tag = sql::tagOf(q, m_zone); !tag.isEmpty()) {
+            s.keys = {tag};
+            return s;
+        }
+        const FilterTest t = FilterTest::of(q, m_zone, m_channels);
         switch (t.kind) {
-        case FilterTest::Kind::Tag:
-            if (t.negated)
-                return std::nullopt;
-            s.keys = {t.tag};
-            return s;
-        case FilterTest::Kind::AuthorOrTag:
-            if (t.authorId) // author_id = ID or the tag: two sets
-                return std::nullopt;
-            s.keys = {t.tag};
-            return s;
+        case FilterTest::Kind::Tag:         // negated
+        case FilterTest::Kind::AuthorOrTag: // author_id = ID or the tag: two sets
+            return std::nullopt;
         case FilterTest::Kind::Channels:
             for (const Snowflake c : t.channels)
                 s.keys << QStringLiteral("in:%1").arg(c);
@@ -356,11 +350,6 @@ private:
             w.add(QStringLiteral("day <= ?"), s.to);
         return sql::count(m_db, QStringLiteral("tag_days"), w, m_fail, QStringLiteral("COALESCE(sum(n), 0)"));
     }
-
-    const QSqlDatabase &m_db;
-    QTimeZone m_zone;
-    const QList<Channel> &m_channels;
-    sql::Failure m_fail;
 };
 
 // Newest (or oldest) first, or for a full-text search or a query with
@@ -384,6 +373,33 @@ sql::SearchShape shapeFor(const SearchRequest &r)
     return s;
 }
 
+// While it lives and when active, the session runs `during` (a SET of a
+// fixed text, never user text), and `after` once it ends.
+class SessionSetting
+{
+public:
+    SessionSetting(const QSqlDatabase &db, bool active, const QString &during, QString after)
+        : m_db(db), m_active(active), m_after(std::move(after))
+    {
+        if (m_active)
+            QSqlQuery(m_db).exec(during);
+    }
+    ~SessionSetting()
+    {
+        if (m_active)
+            QSqlQuery(m_db).exec(m_after);
+    }
+    SessionSetting(const SessionSetting &) = delete;
+    SessionSetting &operator=(const SessionSetting &) = delete;
+
+    bool active() const { return m_active; }
+
+private:
+    QSqlDatabase m_db;
+    bool m_active;
+    QString m_after;
+};
+
 // While it lives, a request with a regular expression runs within
 // PortableRegex::budgetMs() (the session's statement_timeout); check() turns
 // the cancellation into its sentence.
@@ -391,36 +407,22 @@ class RegexBudget
 {
 public:
     RegexBudget(const QSqlDatabase &db, const SearchRequest &r)
-        : m_db(db), m_active(r.kind == SearchRequest::Kind::Query && r.query.contains(Query::Kind::Regex))
+        : m_timeout(db, r.kind == SearchRequest::Kind::Query && r.query.contains(Query::Kind::Regex),
+                    QStringLiteral("SET statement_timeout = %1").arg(PortableRegex::budgetMs()), // a number
+                    QStringLiteral("SET statement_timeout = 0"))
     {
-        if (m_active)
-            set(PortableRegex::budgetMs());
     }
-    ~RegexBudget()
-    {
-        if (m_active)
-            set(0);
-    }
-    RegexBudget(const RegexBudget &) = delete;
-    RegexBudget &operator=(const RegexBudget &) = delete;
 
     template<typename T>
     Expected<T> check(Expected<T> result) const
     {
-        if (!result && m_active && result.error().message.contains(QLatin1String("statement timeout")))
+        if (!result && m_timeout.active() && result.error().message.contains(QLatin1String("statement timeout")))
             return PortableRegex::tooSlow();
         return result;
     }
 
 private:
-    void set(int ms)
-    {
-        QSqlQuery q(m_db);
-        q.exec(QStringLiteral("SET statement_timeout = %1").arg(ms)); // a number, never user text
-    }
-
-    QSqlDatabase m_db;
-    bool m_active;
+    SessionSetting m_timeout;
 };
 
 // While it lives, the session plans each statement for its values
@@ -437,18 +439,11 @@ private:
 class PlanForValues
 {
 public:
-    PlanForValues(const QSqlDatabase &db, const SearchRequest &r) : m_db(db), m_active(needed(r))
+    PlanForValues(const QSqlDatabase &db, const SearchRequest &r)
+        : m_mode(db, needed(r), QStringLiteral("SET plan_cache_mode = force_custom_plan"),
+                 QStringLiteral("SET plan_cache_mode = force_generic_plan"))
     {
-        if (m_active)
-            set(QStringLiteral("force_custom_plan"));
     }
-    ~PlanForValues()
-    {
-        if (m_active)
-            set(QStringLiteral("force_generic_plan"));
-    }
-    PlanForValues(const PlanForValues &) = delete;
-    PlanForValues &operator=(const PlanForValues &) = delete;
 
     static bool needed(const SearchRequest &r)
     {
@@ -473,14 +468,7 @@ private:
                && (q.field == Query::Field::Before || q.field == Query::Field::After || q.field == Query::Field::During);
     }
 
-    void set(const QString &mode)
-    {
-        QSqlQuery q(m_db);
-        q.exec(QStringLiteral("SET plan_cache_mode = ") + mode); // one of two names, never user text
-    }
-
-    QSqlDatabase m_db;
-    bool m_active;
+    SessionSetting m_mode;
 };
 
 PGconn *nativeHandle(const QSqlDatabase &db)

@@ -215,16 +215,25 @@ Where compile(const Query &query, const QueryDialect &dialect, const QTimeZone &
     return compileNode(query, dialect, zone, channels);
 }
 
+QString tagOf(const Query &q, const QTimeZone &zone)
+{
+    if (q.kind != Query::Kind::Filter || FilterTest::needsChannels(q))
+        return {};
+    const FilterTest t = FilterTest::of(q, zone, {});
+    if ((t.kind == FilterTest::Kind::Tag && !t.negated) || (t.kind == FilterTest::Kind::AuthorOrTag && !t.authorId))
+        return t.tag;
+    return {};
+}
+
 std::optional<Where> onlyTag(const SearchRequest &r, const Where &filters)
 {
-    if (r.kind != SearchRequest::Kind::Query || r.query.kind != Query::Kind::Filter || !filters.clauses.isEmpty()
-        || filters.matchesNothing || FilterTest::needsChannels(r.query))
+    if (r.kind != SearchRequest::Kind::Query || !filters.clauses.isEmpty() || filters.matchesNothing)
         return std::nullopt;
-    const FilterTest test = FilterTest::of(r.query, r.timeZone(), {});
-    if (!(test.kind == FilterTest::Kind::Tag && !test.negated) && !(test.kind == FilterTest::Kind::AuthorOrTag && !test.authorId))
+    const QString tag = tagOf(r.query, r.timeZone());
+    if (tag.isEmpty())
         return std::nullopt;
     Where w;
-    w.add(QStringLiteral("tag = ?"), test.tag);
+    w.add(QStringLiteral("tag = ?"), tag);
     return w;
 }
 

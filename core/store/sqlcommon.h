@@ -112,6 +112,9 @@ Expected<Where> whereOf(const QSqlDatabase &db, const SearchRequest &request, co
 // table of tags (PostgreSQL's tag_days, for its timeline; totals go through
 // TotalCounter). nullopt for anything else, a negated tag too (pinned:false).
 std::optional<Where> onlyTag(const SearchRequest &request, const Where &filters);
+// The tag `query` is when it is one a message carries (has:image, from:NAME;
+// not negated, not from:ID, which is also the author column), else empty.
+QString tagOf(const Query &query, const QTimeZone &zone);
 
 // An ORDER BY clause of fixed fragments and its bound values.
 struct OrderBy
@@ -230,10 +233,20 @@ QString createWatchesTable(const QString &bigint);
 class TotalCounter
 {
 public:
+    // `channels`: the archive's, for in: (see FilterTest::needsChannels).
+    TotalCounter(const QSqlDatabase &db, const QTimeZone &zone, const QList<Channel> &channels, Failure fail)
+        : m_db(db), m_zone(zone), m_channels(channels), m_fail(std::move(fail))
+    {
+    }
     virtual ~TotalCounter() = default;
     Expected<qint64> count(const Query &query);
 
 protected:
+    const QSqlDatabase &m_db;
+    QTimeZone m_zone;
+    const QList<Channel> &m_channels;
+    Failure m_fail;
+
     // The messages under any of `keys` (none: every message) on the days
     // [from, to] (null: open).
     struct Sum

@@ -208,24 +208,26 @@ const sql::QueryDialect &probeDialect()
 
 std::atomic<qint64> probedTagMinimum{-1};
 
-// The tag `q` is when it is one a message carries (has:image, from:NAME; not
-// negated, not from:ID, which is also the author column), else empty.
-QString tagOf(const Query &q, const QTimeZone &zone)
-{
-    if (q.kind != Query::Kind::Filter || FilterTest::needsChannels(q))
-        return {};
-    const FilterTest t = FilterTest::of(q, zone, {});
-    if ((t.kind == FilterTest::Kind::Tag && !t.negated) || (t.kind == FilterTest::Kind::AuthorOrTag && !t.authorId))
-        return t.tag;
-    return {};
-}
-
 // How many messages carry `tag`, from message_tags' key.
 Expected<qint64> taggedMessages(const QSqlDatabase &db, const QString &tag, const sql::Failure &fail)
 {
     sql::Where w;
     w.add(QStringLiteral("tag = ?"), tag);
     return sql::count(db, QStringLiteral("message_tags"), w, fail);
+}
+
+// `tags` with how many messages carry each, the fewest first.
+Expected<std::vector<std::pair<qint64, QString>>> bySize(const QSqlDatabase &db, const QStringList &tags, const sql::Failure &fail)
+{
+    std::vector<std::pair<qint64, QString>> sized;
+    for (const QString &tag : tags) {
+        const Expected<qint64> n = taggedMessages(db, tag, fail);
+        if (!n)
+            return n.error();
+        sized.emplace_back(*n, tag);
+    }
+    std::sort(sized.begin(), sized.end());
+    return sized;
 }
 
 // For a statement that gathers every match (a count, the counted search, the
@@ -260,18 +262,16 @@ Expected<sql::QueryDialect> gatherDialect(const QSqlDatabase &db, const Query &q
         return d;
     const auto isText = [](const Query &c) { return c.kind == Query::Kind::Words || c.kind == Query::Kind::Exact; };
     if (std::none_of(query.children.begin(), query.children.end(), isText)) {
-        std::vector<std::pair<qint64, QString>> sized; // tags together: every list but the smallest probed
+        QStringList tags; // tags together: every list but the smallest probed
         for (const Query &c : query.children) {
-            if (const QString tag = tagOf(c, zone); !tag.isEmpty()) {
-                const Expected<qint64> n = taggedMessages(db, tag, fail);
-                if (!n)
-                    return n.error();
-                sized.emplace_back(*n, tag);
-            }
+            if (const QString tag = sql::tagOf(c, zone); !tag.isEmpty())
+                tags << tag;
         }
-        std::sort(sized.begin(), sized.end());
-        for (size_t i = 1; i < sized.size(); ++i)
-            d.probedTags.insert(sized[i].second);
+        const Expected<std::vector<std::pair<qint64, QString>>> sized = bySize(db, tags, fail);
+        if (!sized)
+            return sized.error();
+        for (size_t i = 1; i < sized->size(); ++i)
+            d.probedTags.insert(sized->at(i).second);
         return d;
     }
     qint64 minimum = probedTagMinimum.load(std::memory_order_relaxed);
@@ -282,7 +282,7 @@ Expected<sql::QueryDialect> gatherDialect(const QSqlDatabase &db, const Query &q
         minimum = std::max<qint64>(10000, *archived / 50);
     }
     for (const Query &c : query.children) {
-        const QString tag = tagOf(c, zone);
+        const QString tag = sql::tagOf(c, zone);
         if (tag.isEmpty())
             continue;
         QSqlQuery *q = nullptr;
@@ -316,17 +316,14 @@ Expected<sql::QueryDialect> gatherDialect(const QSqlDatabase &db, const SearchRe
 class TagCounter final : public sql::TotalCounter
 {
 public:
-    TagCounter(const QSqlDatabase &db, const QTimeZone &zone, const QList<Channel> &channels, sql::Failure fail)
-        : m_db(db), m_zone(zone), m_channels(channels), m_fail(std::move(fail))
-    {
-    }
+    using TotalCounter::TotalCounter;
 
 private:
     bool sumsAll() const override { return false; } // counting every message is a scan
 
     std::optional<Sum> sumOf(const Query &q) const override
     {
-        const QString tag = tagOf(q, m_zone);
+        const QString tag = sql::tagOf(q, m_zone);
         if (tag.isEmpty())
             return std::nullopt;
         return Sum{{tag}, {}, {}};
@@ -339,25 +336,20 @@ private:
         QStringList tags;
         if (q.kind == Query::Kind::And) {
             for (const Query &c : q.children)
-                tags << tagOf(c, m_zone);
+                tags << sql::tagOf(c, m_zone);
         }
         if (!tags.isEmpty() && !tags.contains(QString())) { // tags alone: their lists joined
-            std::vector<std::pair<qint64, QString>> sized;
-            for (const QString &tag : std::as_const(tags)) {
-                const Expected<qint64> n = taggedMessages(m_db, tag, m_fail);
-                if (!n)
-                    return n.error();
-                sized.emplace_back(*n, tag);
-            }
-            std::sort(sized.begin(), sized.end());
+            const Expected<std::vector<std::pair<qint64, QString>>> sized = bySize(m_db, tags, m_fail);
+            if (!sized)
+                return sized.error();
             QString sql = QStringLiteral("SELECT count(*) FROM message_tags t0");
             QVariantList binds;
-            for (size_t i = 1; i < sized.size(); ++i) {
+            for (size_t i = 1; i < sized->size(); ++i) {
                 sql += QStringLiteral(" JOIN message_tags t%1 ON t%1.tag = ? AND t%1.message_id = t0.message_id").arg(i);
-                binds << sized[i].second;
+                binds << sized->at(i).second;
             }
             sql += QStringLiteral(" WHERE t0.tag = ?");
-            binds << sized.front().second;
+            binds << sized->front().second;
             QSqlQuery *query = nullptr;
             QString why;
             if (!sql::run(m_db, sql, binds, &query, &why) || !query->next())
@@ -371,11 +363,6 @@ private:
             return gather.error();
         return sql::count(m_db, QStringLiteral("messages"), sql::compile(q, *gather, m_zone, m_channels), m_fail);
     }
-
-    const QSqlDatabase &m_db;
-    QTimeZone m_zone;
-    const QList<Channel> &m_channels;
-    sql::Failure m_fail;
 };
 
 // Newest (or oldest) first, or for a full-text search or a query with words
