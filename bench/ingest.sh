@@ -42,13 +42,15 @@ BASE_URL="postgresql://fdd@127.0.0.1:$FDD_PG_PORT/baseline"
 "$BIN/bench/fdd-bench" prepare "$BASE_URL" "$OUT/rows.copy.months"
 COLUMNS=$("$BIN/bench/fdd-bench" columns) # the whole message's columns, as the importer writes them
 psql -X -q "$BASE_URL" -c "CHECKPOINT"
-# The day counts (tag_days: tags, channels, all) are filled as the schema's triggers would, in one
+# The day counts (tag_days: tags, channels, all) and the vocabulary of the
+# messages' pieces are filled as the schema's triggers would, in one
 # statement after the copy: a trigger over one COPY of every row would keep
 # all of them in its transition table first, which no import does.
 psql -X -q "$BASE_URL" -c "ALTER TABLE discord_chats DISABLE TRIGGER USER"
 t0=$(now)
 psql -X -q -v ON_ERROR_STOP=1 "$BASE_URL" -c "\\copy discord_chats ($COLUMNS) FROM '$OUT/rows.copy'" \
-    -c "INSERT INTO tag_days (tag, day, n) SELECT t, message_date, count(*) FROM discord_chats, unnest(tags || ARRAY['in:' || channel_id, 'in:*']) t GROUP BY 1, 2"
+    -c "INSERT INTO tag_days (tag, day, n) SELECT t, message_date, count(*) FROM discord_chats, unnest(tags || ARRAY['in:' || channel_id, 'in:*']) t GROUP BY 1, 2" \
+    -c "INSERT INTO content_vocabulary (word) SELECT DISTINCT w FROM discord_chats, unnest(content_words) w"
 t1=$(now)
 BASELINE=$(echo "$t1 - $t0" | bc)
 fdd_log "psql \\copy: $BASELINE s"

@@ -913,6 +913,11 @@ private slots:
         row("exact text is not stemmed", QStringLiteral("\"timed out\""), {3});
         row("exact quote is data", QStringLiteral("\"' OR 1=1 --\""), {});
         row("exact with Lucene's operators", QStringLiteral("\"ops@lab\""), {4});
+        row("exact inside a word", QStringLiteral("\"imeou\""), {4});
+        row("exact in two words", QStringLiteral("\"PLOY\""), {2, 1});
+        row("exact negated", QStringLiteral("-\"ploy\""), {5, 6, 4, 3});
+        row("exact or a filter", QStringLiteral("\"ploy\" | has:video"), {4, 2, 1});
+        row("exact is not across punctuation", QStringLiteral("\"exampleorg\""), {});
         row("regex", QStringLiteral("/time ?out/"), {4});
         row("regex keeps case", QStringLiteral("/TIME ?OUT/"), {4});
         row("regex keeps case, none", QStringLiteral("/Time ?Out/"), {});

@@ -11,6 +11,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -137,6 +138,27 @@ class TestUpgrade : public QObject
             QVERIFY(!m.hasDetail);
             QVERIFY(m.attachments.isEmpty() && m.type.isEmpty());
         }
+        // The old rows' text is found as a new row's is (PostgreSQL: through
+        // the pieces and vocabulary the upgrade gave them).
+        static const QRegularExpression word(QStringLiteral("[A-Za-z]{4,}"));
+        QString term;
+        for (const Message &m : std::as_const(m_expected)) {
+            if (const QRegularExpressionMatch found = word.match(m.content); found.hasMatch() && term.isEmpty())
+                term = found.captured().mid(1);
+        }
+        QVERIFY(!term.isEmpty());
+        SearchRequest text = r;
+        text.kind = SearchRequest::Kind::Substring;
+        text.text = term;
+        text.startDate = {};
+        text.endDate = {};
+        const qint64 containing = std::count_if(m_expected.begin(), m_expected.end(), [&](const Message &m) {
+            return m.content.contains(term, Qt::CaseInsensitive);
+        });
+        QVERIFY(containing > 0);
+        const Expected<SearchPage> found = service.search(text);
+        QVERIFY2(found, found ? "" : qPrintable(found.error().message));
+        QCOMPARE(found->totalCount, containing);
         Importer importer(store);
         importer.setMediaLibrary(nullptr); // the urls as the file has them, as m_expected
         const FileImport imported = importer.importFile(fixture(QStringLiteral("dce/v2.47-media.json")));
