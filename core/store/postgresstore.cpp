@@ -222,20 +222,19 @@ const QList<QStringList> &migrations()
             tagDaysFunction(QStringLiteral("CREATE OR REPLACE"), tagsAndChannels, TagDaysChange::Changed),
             tagDaysFunction(QStringLiteral("CREATE OR REPLACE"), tagsAndChannels, TagDaysChange::Removed),
         },
-        // 8: a substring's candidates from the words of each message. A
-        // message's pieces are its folded text split at every ASCII
-        // character that is not a letter or digit (non-ASCII letters, emoji
-        // stay in their piece); a term with none of those characters occurs
-        // in the text only inside one piece, so the messages holding any
-        // piece of the vocabulary that contains it are all its matches and a
-        // few more (strpos then tells them apart). The trigram index finds
-        // them too, but through the posting lists of every trigram of the
-        // term and a recheck of each (`database` at 1M messages: 84 ms to
-        // count, 22 through the pieces). A piece longer than 200 characters
-        // is left out (a GIN key has a size limit) and the message gets the
-        // piece chr(1) instead, which every such search includes. Computed
-        // once per row, here, so that the index and the vocabulary's trigger
-        // share it; rewrites the table once (~40 s per million messages).
+        // 8: a substring's matches from the pieces of each message: its
+        // folded text split at every ASCII character that is not a letter or
+        // digit (non-ASCII letters and emoji stay in their piece). A term
+        // with none of those characters occurs in the text only inside one
+        // piece, so the messages holding a piece of the vocabulary that
+        // contains it are exactly its matches (dialectFor). The trigram
+        // index finds them too, but through the posting lists of every
+        // trigram of the term and a recheck of each (`database` at 1M
+        // messages: 84 ms to count, 23 through the pieces). A piece longer
+        // than 200 characters is left out (a GIN key has a size limit) and
+        // the message gets the piece chr(1) instead. Stored, so that the
+        // index and the vocabulary's trigger split each text once; rewrites
+        // the table once (~2.5 min per million messages with the indexes).
         {
             QStringLiteral(R"(CREATE FUNCTION fdd_words(folded text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
   SELECT CASE WHEN octet_length(folded) > 200 AND folded ~ '[^\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{201}'
