@@ -77,6 +77,11 @@ QString tagDaysFunction(const QString &create, const char *keys, TagDaysChange c
     return {};
 }
 
+// The characters between a message's pieces (schema 8), as a regular
+// expression's bracket: every ASCII character but letters and digits
+// (pieceable() tests a term for the same ones).
+constexpr auto pieceSeparators = R"(\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f)";
+
 // Each migration is applied once, in order, in one transaction; the number of
 // the last one applied is kept in schema_version.
 const QList<QStringList> &migrations()
@@ -237,11 +242,10 @@ const QList<QStringList> &migrations()
         // the table once (~2.5 min per million messages with the indexes).
         {
             QStringLiteral(R"(CREATE FUNCTION fdd_words(folded text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
-  SELECT CASE WHEN octet_length(folded) > 200 AND folded ~ '[^\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{201}'
-    THEN array_remove(regexp_split_to_array(regexp_replace(folded, '[^\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{201,}', ' ', 'g'),
-                                            '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+'), '') || chr(1)
-    ELSE array_remove(regexp_split_to_array(folded, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+'), '') END
-$fn$)"),
+  SELECT CASE WHEN octet_length(folded) > 200 AND folded ~ '[^%1]{201}'
+    THEN array_remove(regexp_split_to_array(regexp_replace(folded, '[^%1]{201,}', ' ', 'g'), '[%1]+'), '') || chr(1)
+    ELSE array_remove(regexp_split_to_array(folded, '[%1]+'), '') END
+$fn$)").arg(QLatin1String(pieceSeparators)),
             QStringLiteral("ALTER TABLE discord_chats ADD COLUMN content_words text[] GENERATED ALWAYS AS (fdd_words(lower(content))) STORED"),
             QStringLiteral("CREATE INDEX discord_chats_words_idx ON discord_chats USING gin (content_words)"),
             // Every piece of every message (more after a delete, and a piece
@@ -337,7 +341,7 @@ constexpr int maxPieces = 200;
 // The substring terms of `r` that their pieces serve (dialectFor).
 Expected<QSet<QString>> piecedTerms(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
 {
-    QStringList terms;
+    QSet<QString> terms;
     if (r.kind == SearchRequest::Kind::Substring || r.kind == SearchRequest::Kind::All)
         terms << r.text;
     const std::function<void(const Query &)> collect = [&](const Query &q) {
@@ -349,7 +353,7 @@ Expected<QSet<QString>> piecedTerms(const QSqlDatabase &db, const SearchRequest 
         collect(r.query);
     QSet<QString> pieced;
     for (const QString &term : std::as_const(terms)) {
-        if (!pieceable(term) || pieced.contains(term))
+        if (!pieceable(term))
             continue;
         QSqlQuery *q = nullptr;
         QString why;
@@ -382,13 +386,23 @@ sql::QueryDialect dialectFor(const QSet<QString> &pieced)
     d.exact = [plain = d.exact, pieced](const QString &text) {
         if (!pieced.contains(text))
             return plain(text);
+        const QString pattern = sql::likePattern(text);
         sql::Where w;
         w.clauses << QStringLiteral("(content_words && ARRAY(SELECT word FROM content_vocabulary WHERE word LIKE lower(?))"
                                     " OR (content_words @> ARRAY[chr(1)] AND content_folded LIKE lower(?)))");
-        w.binds << sql::likePattern(text) << sql::likePattern(text);
+        w.binds << pattern << pattern;
         return w;
     };
     return d;
+}
+
+// dialectFor() the request's own pieced terms.
+Expected<sql::QueryDialect> dialectFor(const QSqlDatabase &db, const SearchRequest &r, const sql::Failure &fail)
+{
+    const Expected<QSet<QString>> pieced = piecedTerms(db, r, fail);
+    if (!pieced)
+        return pieced.error();
+    return dialectFor(*pieced);
 }
 
 // The exact number of messages a query's tree matches (sql::TotalCounter),
@@ -1093,9 +1107,6 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     const Expected<sql::Where> text = sql::textOf(*db, request, pieces, failureFor(*db));
     if (!text)
         return text.error();
-    const Expected<sql::Where> walkedText = pieced->isEmpty() ? text : sql::textOf(*db, request, dialect(), failureFor(*db));
-    if (!walkedText)
-        return walkedText.error();
     const sql::Where filters = sql::filtersOf(request, dialect());
     const bool newest = request.sort == SearchRequest::Sort::Newest;
     // A query's tree is tested on each row of the walk as any text is (a
@@ -1113,6 +1124,10 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     // 83 ms instead of 75).
     const bool countApart = request.exactTotal && request.kind == SearchRequest::Kind::Query;
     if (newest && walkable && (!request.exactTotal || countApart)) {
+        // The walk tests each row it reads: LIKE, not the pieces (dialectFor).
+        const Expected<sql::Where> walkedText = pieced->isEmpty() ? text : sql::textOf(*db, request, dialect(), failureFor(*db));
+        if (!walkedText)
+            return walkedText.error();
         sql::Walk walk{QStringLiteral("\"timestamp\" AS t, message_id AS id, message_date AS d"),
                        QStringLiteral(" ORDER BY message_date DESC, \"timestamp\" DESC, message_id DESC"), *walkedText};
         // Words and queries give up as soon, with or without their total:
@@ -1166,10 +1181,10 @@ Expected<qint64> PostgresStore::scan(const SearchRequest &request, const std::fu
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const Expected<QSet<QString>> pieced = piecedTerms(*db, request, failureFor(*db));
-    if (!pieced)
-        return pieced.error();
-    const Expected<sql::Where> where = sql::whereOf(*db, request, dialectFor(*pieced), failureFor(*db));
+    const Expected<sql::QueryDialect> pieces = dialectFor(*db, request, failureFor(*db));
+    if (!pieces)
+        return pieces.error();
+    const Expected<sql::Where> where = sql::whereOf(*db, request, *pieces, failureFor(*db));
     if (!where)
         return where.error();
     const PlanForValues plan(*db, request);
@@ -1194,10 +1209,10 @@ Expected<QList<DayCount>> PostgresStore::countByDay(const SearchRequest &request
                                    QStringLiteral("sum(n)"));
         }
     }
-    const Expected<QSet<QString>> pieced = piecedTerms(*db, request, failureFor(*db));
-    if (!pieced)
-        return pieced.error();
-    const Expected<sql::Where> where = sql::whereOf(*db, request, dialectFor(*pieced), failureFor(*db));
+    const Expected<sql::QueryDialect> pieces = dialectFor(*db, request, failureFor(*db));
+    if (!pieces)
+        return pieces.error();
+    const Expected<sql::Where> where = sql::whereOf(*db, request, *pieces, failureFor(*db));
     if (!where)
         return where.error();
     const PlanForValues plan(*db, request);
