@@ -9,8 +9,11 @@
 #include <QSet>
 
 #include <functional>
+#include <memory>
 
 namespace fdd {
+
+class CommonPieces;
 
 // PostgreSQL: discord_chats partitioned by month, English tsvector + GIN,
 // pg_trgm GIN for substring, bulk ingest by COPY into a staging table.
@@ -67,6 +70,7 @@ private:
 
     DatabaseUrl m_url;
     ConnectionPool m_pool;
+    std::unique_ptr<CommonPieces> m_commonPieces;
     QMutex m_importedLock;
     QSet<QDate> m_importedMonths;
     qint64 m_importedRows = 0;

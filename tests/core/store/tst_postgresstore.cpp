@@ -45,6 +45,30 @@ class TestPostgresStore : public QObject
         return v;
     }
 
+    // This thread's connection of the store's pool: the session its
+    // statements are prepared and counted in.
+    QSqlDatabase storeSession() const
+    {
+        for (const QString &name : QSqlDatabase::connectionNames()) {
+            const QSqlDatabase db = QSqlDatabase::database(name, false);
+            if (name.startsWith(QLatin1String("fdd-")) && db.isOpen() && db.databaseName() == m_db->url().database)
+                return db;
+        }
+        return {};
+    }
+
+    // How many times this thread's session counted a substring's matches
+    // through their pieces apart from its page (PostgresStore::search).
+    qint64 countsApart() const
+    {
+        QSqlQuery q(storeSession());
+        if (!q.exec(QStringLiteral("SELECT COALESCE(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+                                   " WHERE statement LIKE '% AS SELECT count(*) FROM discord_chats WHERE (content_words &&%'"))
+            || !q.next())
+            return -1;
+        return q.value(0).toLongLong();
+    }
+
     // Imports one message of `contents` a second into `channel`, ids from
     // `firstId`, at `time` with its seconds (%1) from 00.
     void importMessages(Snowflake channel, Snowflake firstId, const QString &time, const QStringList &contents)
@@ -384,6 +408,75 @@ private slots:
         QCOMPARE(walked->messages.size(), std::min<qint64>(ilike, 1));
     }
 
+    // A substring whose pieces PostgreSQL's statistics find common enough
+    // for the walk to fill the page has its page walked and its total
+    // counted apart (in a large archive); a rare one is searched counted.
+    // Either way, page after page, the rows and total of the counted search.
+    void frequentSubstringIsCountedApart()
+    {
+        constexpr Snowflake channel = 4343434343434343499ull;
+        for (int minute = 10; minute < 30; ++minute) { // 1,200 of the archive's ~90,000: 1.3%
+            QStringList contents;
+            for (int i = 0; i < 60; ++i)
+                contents << QStringLiteral("zebrafish no. %1%2").arg(minute).arg(i) + (i % 7 ? QString() : QStringLiteral(", quokkaish"));
+            importMessages(channel, 1900000000000000000ull + Snowflake(minute) * 100,
+                           QStringLiteral("2025-05-05T05:%1:").arg(minute) + QStringLiteral("%1+00:00"), contents);
+        }
+        QCOMPARE(scalar(QStringLiteral("ANALYZE discord_chats")), -1); // no row: done
+        QVERIFY(m_store->optimize());                                   // which also has the store read them again
+        importMessages(channel, 1900000000000009000ull, QStringLiteral("2025-05-06T06:06:%1+00:00"),
+                       {QStringLiteral("a quokkarare zebrafish")}); // after the statistics
+        SearchService service(m_store);
+        const qint64 minimum = sql::walkMinimumArchive();
+        const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
+        // A page of 3 is walked where the statistics say the walk's first
+        // 1,000 rows hold it: pages 1 to 4 of a term in 1.3% of the messages
+        // (zebrafish, and ebrafi inside it), none of one in 0.2% (quokkaish,
+        // beside the ~90,000 messages of the tests before) or in none
+        // (quokkarare, newer than the statistics).
+        const qint64 all = scalar(QStringLiteral("SELECT count(*) FROM discord_chats"));
+        for (const char *term : {"zebrafish", "ebrafi", "quokkaish", "quokkarare"}) {
+            SearchRequest r;
+            r.kind = SearchRequest::Kind::Substring;
+            r.text = QString::fromLatin1(term);
+            r.pageSize = 3;
+            // Each page's ids, then its total; and how many of the pages
+            // with rows were counted apart (a page past the last is counted
+            // alone, either way).
+            const auto pages = [&](qint64 walkFrom) {
+                sql::setWalkMinimumArchive(walkFrom);
+                QList<qint64> seen;
+                qint64 apart = 0;
+                for (r.page = 1; r.page <= 4; ++r.page) {
+                    const qint64 before = countsApart();
+                    const Expected<SearchPage> p = service.search(r);
+                    if (!p)
+                        return std::pair(QList<qint64>{-2}, apart);
+                    for (const Message &m : p->messages)
+                        seen << qint64(m.id);
+                    seen << p->totalCount;
+                    if (!p->messages.isEmpty())
+                        apart += countsApart() - before;
+                }
+                return std::pair(seen, apart);
+            };
+            const auto [counted, countedApart] = pages(std::numeric_limits<qint64>::max());
+            QCOMPARE(countedApart, 0);
+            const auto [walked, walkedApart] = pages(0);
+            QCOMPARE(walked, counted);
+            QVERIFY(counted.size() > 4); // some ids beside the 4 totals
+            const double inThousand = 1000.0 * double(counted.last()) / double(all);
+            if (qstrcmp(term, "zebrafish") == 0)
+                QVERIFY(inThousand >= 2 * r.pageSize);
+            if (qstrcmp(term, "quokkarare") == 0)
+                QVERIFY(inThousand < r.pageSize);
+            if (inThousand >= 2 * r.pageSize)
+                QVERIFY2(walkedApart >= 2, term);
+            else if (inThousand < r.pageSize)
+                QCOMPARE(walkedApart, 0);
+        }
+    }
+
     // A search bounded by dates and by something else is planned for its
     // values (a generic plan guesses any range at 0.5% of the archive and
     // reads it through the day index: a rare word in a month 150 ms at 1M
@@ -417,13 +510,7 @@ private slots:
         run(SearchRequest::Kind::Query, QStringLiteral("runners"));
         run(SearchRequest::Kind::Query, QStringLiteral("during:2024-04"));
         run(SearchRequest::Kind::Date, QString(), QDate(2024, 4, 1), QDate(2024, 4, 30));
-        // This thread's connection of the store's pool: the session the plans are counted in.
-        QSqlDatabase session;
-        for (const QString &name : QSqlDatabase::connectionNames()) {
-            const QSqlDatabase db = QSqlDatabase::database(name, false);
-            if (name.startsWith(QLatin1String("fdd-")) && db.isOpen() && db.databaseName() == m_db->url().database)
-                session = db;
-        }
+        const QSqlDatabase session = storeSession();
         QVERIFY(session.isValid());
         QSqlQuery q(session);
         QVERIFY(q.exec(QStringLiteral("SHOW plan_cache_mode")) && q.next());
