@@ -5,6 +5,7 @@
 #include "sqlcommon.h"
 
 #include <QDeadlineTimer>
+#include <QHash>
 #include <QLoggingCategory>
 #include <QSet>
 #include <QSqlDriver>
@@ -880,44 +881,44 @@ private:
     IngestResult m_result;
 };
 
-// The share of the archive's messages that hold each piece PostgreSQL's
-// statistics find common (the most common elements of content_words over
-// the whole table: 1,000 at the default statistics target, the least of
-// them in ~0.2% of the messages of the benchmark's archive), to tell a
-// frequent substring from a rare one before it is searched (search()). An
-// estimate: which path a search takes, never what it finds. Read again
+// The share of the archive's messages that hold each element PostgreSQL's
+// statistics find common in an array or tsvector column (its most common
+// elements over the whole table: 1,000 at the default statistics target,
+// the least of them in ~0.2% of the messages of the benchmark's archive),
+// to tell a frequent text from a rare one before it is searched (search()).
+// An estimate: which path a search takes, never what it finds. Read again
 // after this store's optimize() (which gathers them anew) or five minutes.
-class CommonPieces
+class CommonElements
 {
 public:
-    Expected<double> share(const QSqlDatabase &db, const QString &term, const sql::Failure &fail)
+    explicit CommonElements(QString column) : m_column(std::move(column)) {}
+
+    // Of the elements containing `part` (a piece of content_words holding
+    // a substring), summed: a message may hold several, so at most that.
+    Expected<double> containing(const QSqlDatabase &db, const QString &part, const sql::Failure &fail)
     {
         const QMutexLocker lock(&m_lock);
-        if (m_stale || m_read.hasExpired()) {
-            QSqlQuery *q = nullptr;
-            QString why;
-            // The frequencies go on past the elements (their minimum, their
-            // maximum and the share of NULLs): unnest() pads the elements.
-            if (!sql::run(db,
-                          QStringLiteral("SELECT e.piece, e.share FROM pg_stats s,"
-                                         " unnest(CAST(CAST(s.most_common_elems AS text) AS text[]), s.most_common_elem_freqs) e (piece, share)"
-                                         " WHERE s.schemaname = current_schema() AND s.tablename = 'discord_chats'"
-                                         " AND s.attname = 'content_words' AND s.inherited AND e.piece IS NOT NULL"),
-                          {}, &q, &why))
-                return fail(QStringLiteral("read the statistics of the messages' words"), why);
-            m_pieces.clear();
-            while (q->next())
-                m_pieces.append({q->value(0).toString(), q->value(1).toDouble()});
-            q->finish();
-            m_stale = false;
-            m_read.setRemainingTime(std::chrono::minutes(5));
-        }
-        const QString folded = term.toLower(); // as lower() would, but for an estimate
+        if (const Expected<void> read = readIfStale(db, fail); !read)
+            return read.error();
+        const QString folded = part.toLower(); // as lower() would, but for an estimate
         double share = 0;
-        for (const auto &[piece, pieceShare] : std::as_const(m_pieces))
-            if (piece.contains(folded))
-                share += pieceShare;
+        for (auto it = m_shares.cbegin(); it != m_shares.cend(); ++it)
+            if (it.key().contains(folded))
+                share += it.value();
         return std::min(share, 1.0);
+    }
+
+    // Of the rarest of `elements` (the lexemes a text's words must all
+    // have), so at least that; none, or one not common, is 0.
+    Expected<double> ofAll(const QSqlDatabase &db, const QStringList &elements, const sql::Failure &fail)
+    {
+        const QMutexLocker lock(&m_lock);
+        if (const Expected<void> read = readIfStale(db, fail); !read)
+            return read.error();
+        double share = elements.isEmpty() ? 0.0 : 1.0;
+        for (const QString &element : elements)
+            share = std::min(share, m_shares.value(element, 0.0));
+        return share;
     }
 
     void forget()
@@ -927,8 +928,33 @@ public:
     }
 
 private:
+    Expected<void> readIfStale(const QSqlDatabase &db, const sql::Failure &fail)
+    {
+        if (!m_stale && !m_read.hasExpired())
+            return {};
+        QSqlQuery *q = nullptr;
+        QString why;
+        // The frequencies go on past the elements (their minimum, their
+        // maximum and the share of NULLs): unnest() pads the elements.
+        if (!sql::run(db,
+                      QStringLiteral("SELECT e.element, e.share FROM pg_stats s,"
+                                     " unnest(CAST(CAST(s.most_common_elems AS text) AS text[]), s.most_common_elem_freqs) e (element, share)"
+                                     " WHERE s.schemaname = current_schema() AND s.tablename = 'discord_chats'"
+                                     " AND s.attname = ? AND s.inherited AND e.element IS NOT NULL"),
+                      {m_column}, &q, &why))
+            return fail(QStringLiteral("read the statistics of the messages' words"), why);
+        m_shares.clear();
+        while (q->next())
+            m_shares.insert(q->value(0).toString(), q->value(1).toDouble());
+        q->finish();
+        m_stale = false;
+        m_read.setRemainingTime(std::chrono::minutes(5));
+        return {};
+    }
+
+    const QString m_column;
     QMutex m_lock;
-    QList<std::pair<QString, double>> m_pieces;
+    QHash<QString, double> m_shares;
     QDeadlineTimer m_read;
     bool m_stale = true;
 };
@@ -959,7 +985,8 @@ PostgresStore::PostgresStore(const DatabaseUrl &url)
             return Error::unavailable(q.lastError().text());
         return {};
     })
-    , m_commonPieces(std::make_unique<CommonPieces>())
+    , m_commonPieces(std::make_unique<CommonElements>(QStringLiteral("content_words")))
+    , m_commonLexemes(std::make_unique<CommonElements>(QStringLiteral("content_tsvector")))
 {
 }
 
@@ -1150,6 +1177,25 @@ Expected<std::unique_ptr<IngestSession>> PostgresStore::beginIngest()
     return std::unique_ptr<IngestSession>(std::move(session));
 }
 
+Expected<double> PostgresStore::commonShare(const QSqlDatabase &db, const SearchRequest &request, const QSet<QString> &pieced)
+{
+    if (request.kind == SearchRequest::Kind::Substring && pieced.contains(request.text))
+        return m_commonPieces->containing(db, request.text, failureFor(db));
+    if (request.kind != SearchRequest::Kind::FullText)
+        return 0.0;
+    // The lexemes plainto_tsquery() makes of the words, as to_tsvector()
+    // makes them of a text (the same parser and dictionary).
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!sql::run(db, QStringLiteral("SELECT lexeme FROM unnest(to_tsvector('english', ?))"), {request.text}, &q, &why))
+        return failureFor(db)(QStringLiteral("look up a text's words"), why);
+    QStringList lexemes;
+    while (q->next())
+        lexemes << q->value(0).toString();
+    q->finish();
+    return m_commonLexemes->ofAll(db, lexemes, failureFor(db));
+}
+
 Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
 {
     Expected<QSqlDatabase> db = database();
@@ -1176,21 +1222,19 @@ Expected<SearchPage> PostgresStore::search(const SearchRequest &request)
     // alone (`in:` a 1M-message channel 119 ms instead of 662, `after:` half
     // a year 34 instead of 120, measured). A walk that does not fill (a rare
     // filter, whose counted search is cheap) gives up after `exactWalkRows`.
-    // A substring too, when its pieces are common enough for the walk to
-    // fill the page in half its rows: counted through its pieces, the total
-    // costs what the counted search's does without gathering and sorting
-    // every match (`server` at 1M, 17,109 matches: 52 ms counted, 35 + 2
-    // apart); a rare one is searched counted, where a walk that does not
-    // fill would only add to it (2,000 rows 6-9 ms, its search 7-10).
-    // Words alone are not: their count reads the same rows as the counted
-    // search does, and the walk only added to it (a frequent word 83 ms
-    // instead of 75).
+    // A substring or words too, when PostgreSQL's statistics say they are
+    // common enough for the walk to fill the page in half its rows: the
+    // total then costs the count's heap visits without the counted search
+    // gathering and sorting every match (at 1M, `server` in 17,109 messages
+    // 52 ms counted, 35 + 2 apart; words' p99 over the term mix 77-81 ms
+    // → 60-61). A rare one is searched counted: a walk that does not fill
+    // only adds to it (2,000 rows 6-9 ms, a rare substring's search 7-10).
     bool countApart = request.exactTotal && request.kind == SearchRequest::Kind::Query;
-    if (request.exactTotal && newest && request.kind == SearchRequest::Kind::Substring && pieced->contains(request.text)) {
-        const Expected<double> share = m_commonPieces->share(*db, request.text, failureFor(*db));
+    if (request.exactTotal && newest) {
+        const Expected<double> share = commonShare(*db, request, *pieced);
         if (!share)
             return share.error();
-        countApart = double(request.offset() + request.pageSize) <= *share * double(exactWalkRows / 2);
+        countApart = countApart || double(request.offset() + request.pageSize) <= *share * double(exactWalkRows / 2);
     }
     if (newest && walkable && (!request.exactTotal || countApart)) {
         // The walk tests each row it reads: LIKE, not the pieces (dialectFor).
@@ -1308,7 +1352,10 @@ Expected<void> PostgresStore::optimize()
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
-    const auto reread = qScopeGuard([this] { m_commonPieces->forget(); }); // the statistics it gathers
+    const auto reread = qScopeGuard([this] { // the statistics it gathers
+        m_commonPieces->forget();
+        m_commonLexemes->forget();
+    });
     QSet<QDate> months;
     qint64 rows = 0;
     {

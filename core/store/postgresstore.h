@@ -13,7 +13,7 @@
 
 namespace fdd {
 
-class CommonPieces;
+class CommonElements;
 
 // PostgreSQL: discord_chats partitioned by month, English tsvector + GIN,
 // pg_trgm GIN for substring, bulk ingest by COPY into a staging table.
@@ -62,6 +62,9 @@ public:
 private:
     friend class PostgresIngestSession;
     Expected<QSqlDatabase> database();
+    // How common a Substring's or a FullText's text is, from PostgreSQL's
+    // statistics (CommonElements); 0 for any other request.
+    Expected<double> commonShare(const QSqlDatabase &db, const SearchRequest &request, const QSet<QString> &pieced);
     Error failure(const QSqlDatabase &db, const QString &what, const QString &detail);
     std::function<Error(const QString &, const QString &)> failureFor(const QSqlDatabase &db);
 
@@ -70,7 +73,8 @@ private:
 
     DatabaseUrl m_url;
     ConnectionPool m_pool;
-    std::unique_ptr<CommonPieces> m_commonPieces;
+    std::unique_ptr<CommonElements> m_commonPieces;  // of content_words
+    std::unique_ptr<CommonElements> m_commonLexemes; // of content_tsvector
     QMutex m_importedLock;
     QSet<QDate> m_importedMonths;
     qint64 m_importedRows = 0;
