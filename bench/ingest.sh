@@ -20,7 +20,7 @@ FDD_BUILD=$FDD_ROOT/build-release fdd_build Release >/dev/null
 BIN=$FDD_ROOT/build-release
 trap fdd_stop_services EXIT
 # One cluster for both sides; settings a bulk-loading user would have.
-fdd_start_postgres -c shared_buffers=512MB -c maintenance_work_mem=512MB -c max_wal_size=8GB -c work_mem=64MB
+fdd_start_postgres -c shared_buffers="$(fdd_pg_shared_buffers)" -c maintenance_work_mem=512MB -c max_wal_size=8GB -c work_mem=64MB
 
 EXPORT=$OUT/export-$MESSAGES-$CHANNELS-g2 # g2: messages within Discord's 4,000 characters
 if [ ! -f "$EXPORT/.done" ]; then

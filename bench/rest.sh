@@ -24,7 +24,7 @@ cleanup() {
     fdd_stop_services
 }
 trap cleanup EXIT
-fdd_start_postgres -c shared_buffers=512MB -c max_wal_size=8GB
+fdd_start_postgres -c shared_buffers="$(fdd_pg_shared_buffers)" -c max_wal_size=8GB
 fdd_start_redis
 
 EXPORT=$OUT/export-$MESSAGES-1-g2 # as bench/ingest.sh writes it
