@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace fdd {
 
@@ -63,8 +64,9 @@ private:
     friend class PostgresIngestSession;
     Expected<QSqlDatabase> database();
     // How common a Substring's or a FullText's text is, from PostgreSQL's
-    // statistics (CommonElements); 0 for any other request.
-    Expected<double> commonShare(const QSqlDatabase &db, const SearchRequest &request, const QSet<QString> &pieced);
+    // statistics (CommonElements); none for any other request.
+    Expected<std::optional<double>> commonShare(const QSqlDatabase &db, const SearchRequest &request,
+                                                const QSet<QString> &pieced);
     Error failure(const QSqlDatabase &db, const QString &what, const QString &detail);
     std::function<Error(const QString &, const QString &)> failureFor(const QSqlDatabase &db);
 

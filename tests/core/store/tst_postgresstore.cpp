@@ -400,11 +400,12 @@ private slots:
     // statistics find common enough for the walk to fill the page have
     // their page walked and their total counted apart (in a large archive);
     // rare ones are searched counted. Either way, page after page, the rows
-    // and total of the counted search. A page of 3 is walked where the
-    // statistics say the walk's first 1,000 rows hold it: pages 1 to 4 of
-    // a term in 1.3% of the messages (zebrafish, and ebrafi inside it),
-    // none of one in 0.2% (quokkaish, beside the ~90,000 messages of the
-    // tests before) or in none (quokkarare, newer than the statistics).
+    // and total of the counted search, and the same first page as the
+    // window asks for it. A page of 3 is walked where the statistics say
+    // the walk's first 1,000 rows hold it: pages 1 to 4 of a term in 1.3%
+    // of the messages (zebrafish, and ebrafi inside it), none of one in
+    // 0.2% (quokkaish, beside the ~90,000 messages of the tests before) or
+    // in none (quokkarare, newer than the statistics).
     void frequentTextIsCountedApart_data()
     {
         QTest::addColumn<SearchRequest::Kind>("kind");
@@ -433,15 +434,18 @@ private slots:
             importMessages(channel, 1900000000000009000ull, QStringLiteral("2025-05-06T06:06:%1+00:00"),
                            {QStringLiteral("a quokkarare zebrafish")}); // after the statistics
         }
-        const QString counting = kind == SearchRequest::Kind::Substring ? QStringLiteral("(content_words &&")
-                                                                        : QStringLiteral("content_tsvector @@");
-        const auto countsApart = [&] {
+        // How many times this thread's session ran a statement holding `sql`.
+        const auto runs = [this](const QString &sql) {
             QSqlQuery q(storeSession());
             q.prepare(QStringLiteral("SELECT COALESCE(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
                                      " WHERE strpos(statement, ?) > 0"));
-            q.addBindValue(QStringLiteral(" AS SELECT count(*) FROM discord_chats WHERE ") + counting);
+            q.addBindValue(sql);
             return q.exec() && q.next() ? q.value(0).toLongLong() : -1;
         };
+        const QString counting = kind == SearchRequest::Kind::Substring ? QStringLiteral("(content_words &&")
+                                                                        : QStringLiteral("content_tsvector @@");
+        const auto countsApart = [&] { return runs(QStringLiteral(" AS SELECT count(*) FROM discord_chats WHERE ") + counting); };
+        const auto walks = [&] { return runs(QStringLiteral(" AS hit FROM discord_chats")); };
         SearchService service(m_store);
         const qint64 minimum = sql::walkMinimumArchive();
         const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
@@ -484,6 +488,24 @@ private slots:
             QVERIFY(walkedApart >= 2);
         else if (inThousand < r.pageSize)
             QCOMPARE(walkedApart, 0);
+        // As the window asks, the page before the count: walked where it is
+        // common, and where the statistics know no such text, counted at
+        // once (a walk would meet none of it), total and all.
+        r.exactTotal = false;
+        r.page = 1;
+        const qint64 walksBefore = walks();
+        const Expected<SearchPage> first = service.search(r);
+        QVERIFY2(first, first ? "" : qPrintable(first.error().message));
+        QList<qint64> firstIds;
+        for (const Message &m : first->messages)
+            firstIds << qint64(m.id);
+        QCOMPARE(firstIds, counted.mid(0, firstIds.size()));
+        if (term == QLatin1String("zebrafish"))
+            QCOMPARE(walks(), walksBefore + 1);
+        if (term == QLatin1String("quokkarare")) {
+            QCOMPARE(walks(), walksBefore);
+            QCOMPARE(first->totalCount, counted.last());
+        }
     }
 
     // A search bounded by dates and by something else is planned for its
