@@ -135,10 +135,19 @@ fdd_wait_gone() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-# Stops what fdd_start_* started, by PID, and removes its files.
+# Stops what fdd_start_* started, by PID, and removes its files — unless
+# FDD_KEEP_SERVICE_DIR=1, which keeps them (a benchmark's databases, e.g. the
+# 10M archive that took an hour to load, for another look after a run ends
+# or is stopped) and says where.
 fdd_stop_services() {
     if [ -n "$FDD_REDIS_PID" ]; then kill -TERM "$FDD_REDIS_PID" 2>/dev/null && fdd_wait_gone "$FDD_REDIS_PID"; FDD_REDIS_PID=""; fi
     if [ -n "$FDD_PG_PID" ]; then kill -INT "$FDD_PG_PID" 2>/dev/null && fdd_wait_gone "$FDD_PG_PID"; FDD_PG_PID=""; fi
-    if [ -n "$FDD_SERVICE_DIR" ] && [ -d "$FDD_SERVICE_DIR" ]; then rm -rf "$FDD_SERVICE_DIR"; fi
+    if [ -n "$FDD_SERVICE_DIR" ] && [ -d "$FDD_SERVICE_DIR" ]; then
+        if [ "${FDD_KEEP_SERVICE_DIR:-0}" = 1 ]; then
+            fdd_log "kept $FDD_SERVICE_DIR (PostgreSQL's data in pg/, as user $(fdd_pg_user))"
+        else
+            rm -rf "$FDD_SERVICE_DIR"
+        fi
+    fi
     FDD_SERVICE_DIR=""
 }
