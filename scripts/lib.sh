@@ -77,8 +77,6 @@ fdd_as_pg_user() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
 }
 
-# Starts a throwaway cluster on 127.0.0.1; sets FDD_PG_PORT, FDD_PG_PID and
-# FDD_TEST_PG_URL. Extra arguments go to postgres (-c name=value …).
 # PostgreSQL's shared_buffers for a benchmark: a quarter of this machine's
 # memory, PostgreSQL's own advice for a dedicated server ("a reasonable
 # starting value ... is 25% of the memory"). A search reads each match's
@@ -88,6 +86,8 @@ fdd_pg_shared_buffers() {
     echo "$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 4 / 1024 ))MB"
 }
 
+# Starts a throwaway cluster on 127.0.0.1; sets FDD_PG_PORT, FDD_PG_PID and
+# FDD_TEST_PG_URL. Extra arguments go to postgres (-c name=value …).
 fdd_start_postgres() {
     local user; user=$(fdd_pg_user)
     FDD_SERVICE_DIR=${FDD_SERVICE_DIR:-$(mktemp -d /tmp/fdd-services.XXXXXX)}
