@@ -50,9 +50,10 @@ psql -X -q "$BASE_URL" -c "CHECKPOINT"
 # all of them in its transition table first, which no import does.
 psql -X -q "$BASE_URL" -c "ALTER TABLE discord_chats DISABLE TRIGGER USER"
 t0=$(now)
-psql -X -q -v ON_ERROR_STOP=1 "$BASE_URL" -c "\\copy discord_chats ($COLUMNS) FROM '$OUT/rows.copy'" \
+# \timing: each statement's share of the baseline, on stderr with the log.
+psql -X -q -v ON_ERROR_STOP=1 "$BASE_URL" -c '\timing on' -c "\\copy discord_chats ($COLUMNS) FROM '$OUT/rows.copy'" \
     -c "INSERT INTO tag_days (tag, day, n) SELECT t, message_date, count(*) FROM discord_chats, unnest(tags || ARRAY['in:' || channel_id, 'in:*']) t GROUP BY 1, 2" \
-    -c "INSERT INTO content_vocabulary (word) SELECT DISTINCT w FROM discord_chats, unnest(content_words) w"
+    -c "INSERT INTO content_vocabulary (word) SELECT DISTINCT w FROM discord_chats, unnest(content_words) w" >&2
 t1=$(now)
 BASELINE=$(echo "$t1 - $t0" | bc)
 fdd_log "psql \\copy: $BASELINE s"
