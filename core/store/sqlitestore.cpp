@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcSqlite, "fdd.store.sqlite")
 
@@ -532,6 +533,98 @@ std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const Sear
     return Expected<SearchPage>(std::move(page));
 }
 
+// A text's matches as its FTS5 index holds them (their rowids: message ids),
+// when the text is all a request asks and the page is in time order: its
+// total is then the index's own count, and no match's row need be read
+// but the page's (textPage).
+struct IndexMatches
+{
+    QString select; // "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
+    QString match;
+};
+
+std::optional<IndexMatches> indexMatchesOf(const SearchRequest &r)
+{
+    if (r.sort == SearchRequest::Sort::Relevance || r.startDate.isValid() || r.endDate.isValid() || r.channelId
+        || r.authorId)
+        return std::nullopt;
+    if (r.kind == SearchRequest::Kind::Substring && r.text.toUcs4().size() >= 3) // as substringTest reads it
+        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?"), ftsString(r.text)};
+    if (r.kind == SearchRequest::Kind::FullText) {
+        const QString query = SqliteStore::fullTextQuery(r.text);
+        if (!query.isEmpty())
+            return IndexMatches{QStringLiteral("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"), query};
+    }
+    return std::nullopt;
+}
+
+std::atomic<SqliteStore::TextPagePath> textPagePath{SqliteStore::TextPagePath::Chosen};
+
+// A page of a text and its exact total in one statement that reads the
+// text's index once: the matches' ids are gathered and counted, and the page
+// is walked from the end of the time order it is nearer (the covering index
+// of the messages' time, each message tested against the ids: 0.2 µs a
+// message here), or found by reading every match's time and sorting them
+// (3 µs a match), as sql::search does. A walk meets the k matches it needs
+// after about k × archive / n messages, so it is chosen when n² × 4 ≥ k ×
+// archive (3.5 times the cost where the two meet, for a text rarer at that
+// end of the archive): at 1M messages, page 1 of 10 is walked from 1,581
+// matches, the last page likewise from the oldest. The other sides' LIMIT is
+// 0, and SQLite then does not start them. Measured at 1M, "server" (17,109
+// matches): full text 55 ms → 13, substring 70-92 → 15. Every row says the
+// total; a page past the last has no row, and the index counts again.
+Expected<SearchPage> textPage(const QSqlDatabase &db, const SearchRequest &r, const IndexMatches &matches,
+                              const sql::SearchShape &shape, const sql::Failure &fail)
+{
+    const Expected<qint64> archived = sql::archivedMessages(db, fail);
+    if (!archived)
+        return archived.error();
+    const qint64 offset = r.offset(), size = r.pageSize, need = offset + size;
+    const QString reverse = r.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY t DESC, id DESC")
+                                                                  : QStringLiteral(" ORDER BY t, id");
+    const QString sql = QStringLiteral(
+                            "WITH h(id) AS MATERIALIZED (%1), n(n) AS MATERIALIZED (SELECT count(*) FROM h),"
+                            " w(w) AS MATERIALIZED (SELECT CASE WHEN ? > 0 THEN ?"
+                            " WHEN ? <= n - ? THEN (CASE WHEN n * n * 4 >= ? THEN 1 ELSE 3 END)"
+                            " ELSE (CASE WHEN n * n * 4 >= (n - ?) * ? THEN 2 ELSE 3 END) END FROM n)"
+                            " SELECT %2, (SELECT n FROM n) FROM ("
+                            "SELECT * FROM (SELECT ts AS t, message_id AS id FROM messages WHERE +message_id IN h%3"
+                            " LIMIT (SELECT CASE WHEN w = 1 THEN ? ELSE 0 END FROM w) OFFSET ?)"
+                            " UNION ALL "
+                            "SELECT * FROM (SELECT ts AS t, message_id AS id FROM messages WHERE +message_id IN h%5"
+                            " LIMIT (SELECT CASE WHEN w = 2 THEN max(0, min(?, n - ?)) ELSE 0 END FROM n, w)"
+                            " OFFSET (SELECT max(0, n - ? - ?) FROM n))"
+                            " UNION ALL "
+                            "SELECT * FROM (SELECT ts AS t, message_id AS id FROM messages WHERE message_id IN h%3"
+                            " LIMIT (SELECT CASE WHEN w = 3 THEN ? ELSE 0 END FROM w) OFFSET ?)"
+                            ") p%4%3")
+                            .arg(matches.select, shape.columns, shape.order, shape.join, reverse);
+    const int path = int(textPagePath.load(std::memory_order_relaxed));
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!sql::run(db, sql,
+                  {matches.match, path, path, need, offset, need * *archived, offset, *archived, size, offset, size,
+                   offset, offset, size, size, offset},
+                  &q, &why))
+        return fail(QStringLiteral("search messages"), why);
+    SearchPage page;
+    page.page = r.page;
+    page.pageSize = r.pageSize;
+    while (q->next()) {
+        page.messages.append(sql::readMessage(*q));
+        page.totalCount = q->value(16).toLongLong();
+    }
+    q->finish();
+    if (page.messages.isEmpty() && offset > 0) {
+        if (!sql::run(db, QStringLiteral("SELECT count(*) FROM (%1)").arg(matches.select), {matches.match}, &q, &why)
+            || !q->next())
+            return fail(QStringLiteral("count matching messages"), why);
+        page.totalCount = q->value(0).toLongLong();
+        q->finish();
+    }
+    return page;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -920,8 +1013,8 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
         }
     }
     const sql::SearchShape shape = shapeFor(request);
-    // Full text reads FTS5's index, fast at any frequency; a substring's
-    // trigram index is slow for frequent ones, which the walk finds at once.
+    if (const std::optional<IndexMatches> matches = indexMatchesOf(request))
+        return textPage(*db, request, *matches, shape, failureFn());
     const Expected<sql::QueryDialect> gather = gatherDialect(*db, request, failureFn());
     if (!gather)
         return gather.error();
@@ -935,6 +1028,11 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     }
     const RegexBudget budget(request);
     return budget.check(sql::search(*db, shape, *text + filters, request, failureFn()));
+}
+
+void SqliteStore::setTextPagePath(TextPagePath path)
+{
+    textPagePath.store(path, std::memory_order_relaxed);
 }
 
 void SqliteStore::setPageFirstSteps(int steps)

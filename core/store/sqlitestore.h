@@ -61,6 +61,11 @@ public:
     // default, a fiftieth of the archive and at least 10,000; tests set 0.
     static qint64 probedTagMinimum();
     static void setProbedTagMinimum(qint64 messages);
+    // How a text alone finds its page (see textPage): chosen from the
+    // number of its matches, the archive's size and where the page is (the
+    // default); tests take each path in turn. The numbers are the statement's.
+    enum class TextPagePath { Chosen = 0, FromNewest = 1, FromOldest = 2, Sorted = 3 };
+    static void setTextPagePath(TextPagePath path);
 
 private:
     friend class SqliteIngestSession;

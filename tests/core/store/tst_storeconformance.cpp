@@ -671,6 +671,7 @@ private slots:
         const QDate none;
         QTest::newRow("substring, one letter") << Kind::Substring << "e" << none << none << Snowflake(0) << 7;
         QTest::newRow("substring, a word") << Kind::Substring << "numbered" << none << none << Snowflake(0) << 4;
+        QTest::newRow("substring, three letters") << Kind::Substring << "the" << none << none << Snowflake(0) << 2;
         QTest::newRow("substring, in a channel") << Kind::Substring << "e" << none << none << Snowflake(2222222222222222299ull) << 6;
         QTest::newRow("substring, dates") << Kind::Substring << "e" << QDate(2023, 1, 1) << QDate(2023, 12, 31) << Snowflake(0) << 5;
         QTest::newRow("substring, nothing") << Kind::Substring << "zqzqzq" << none << none << Snowflake(0) << 10;
@@ -727,12 +728,24 @@ private slots:
         // counted apart); as the window asks, the page before the count, in
         // the large archive (a store may then answer −1, but only for a
         // full page) and in this one, which is counted at once.
+        // SQLite finds a text's page in its index's matches by one of three
+        // paths (walked from either end of the time order, or sorted): each
+        // in turn, and as it chooses.
         enum Mode { Counted, CountedLarge, Walked, Small };
+        using Path = SqliteStore::TextPagePath;
+        const QList<Path> paths = m_store->name() == QLatin1String("sqlite")
+                                      ? QList<Path>{Path::Chosen, Path::FromNewest, Path::FromOldest, Path::Sorted}
+                                      : QList<Path>{Path::Chosen};
         const qint64 minimum = sql::walkMinimumArchive();
         // Restored however the row ends: a failure here must not change the next rows.
-        const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
+        const auto restore = qScopeGuard([minimum] {
+            sql::setWalkMinimumArchive(minimum);
+            SqliteStore::setTextPagePath(Path::Chosen);
+        });
         int uncounted = 0;
+        for (const Path path : paths)
         for (const Mode mode : {Counted, CountedLarge, Walked, Small}) {
+            SqliteStore::setTextPagePath(path);
             const bool exact = mode == Counted || mode == CountedLarge;
             r.exactTotal = exact;
             sql::setWalkMinimumArchive(mode == Walked || mode == CountedLarge ? 0 : minimum);
