@@ -548,13 +548,18 @@ std::optional<IndexMatches> indexMatchesOf(const SearchRequest &r)
     if (r.sort == SearchRequest::Sort::Relevance || r.startDate.isValid() || r.endDate.isValid() || r.channelId
         || r.authorId)
         return std::nullopt;
-    if (r.kind == SearchRequest::Kind::Substring && r.text.toUcs4().size() >= 3) // as substringTest reads it
-        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?"), ftsString(r.text)};
-    if (r.kind == SearchRequest::Kind::FullText) {
-        const QString query = SqliteStore::fullTextQuery(r.text);
-        if (!query.isEmpty())
-            return IndexMatches{QStringLiteral("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"), query};
-    }
+    // The search language's words or quoted text alone are the same tests.
+    const bool query = r.kind == SearchRequest::Kind::Query;
+    const QString exact = query && r.query.kind == Query::Kind::Exact ? r.query.text
+                          : r.kind == SearchRequest::Kind::Substring  ? r.text
+                                                                      : QString();
+    if (exact.toUcs4().size() >= 3) // as substringTest reads it
+        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?"), ftsString(exact)};
+    const QString words = query && r.query.kind == Query::Kind::Words ? r.query.words.join(QLatin1Char(' '))
+                          : r.kind == SearchRequest::Kind::FullText   ? r.text
+                                                                      : QString();
+    if (const QString match = SqliteStore::fullTextQuery(words); !match.isEmpty())
+        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"), match};
     return std::nullopt;
 }
 
@@ -967,6 +972,8 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
     Expected<QSqlDatabase> db = database();
     if (!db)
         return db.error();
+    if (const std::optional<IndexMatches> matches = indexMatchesOf(request))
+        return textPage(*db, request, *matches, shapeFor(request), failureFn());
     const sql::Where filters = sql::filtersOf(request, dialect());
     // A query by time (a regular expression keeps its own budget, relevance
     // its own order), over an archive as large as the walk's: its page first,
@@ -1013,8 +1020,6 @@ Expected<SearchPage> SqliteStore::search(const SearchRequest &request)
         }
     }
     const sql::SearchShape shape = shapeFor(request);
-    if (const std::optional<IndexMatches> matches = indexMatchesOf(request))
-        return textPage(*db, request, *matches, shape, failureFn());
     const Expected<sql::QueryDialect> gather = gatherDialect(*db, request, failureFn());
     if (!gather)
         return gather.error();

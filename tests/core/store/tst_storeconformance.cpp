@@ -684,6 +684,8 @@ private slots:
         QTest::newRow("query, a channel") << Kind::Query << "in:2222222222222222299" << none << none << Snowflake(0) << 4;
         QTest::newRow("query, dates") << Kind::Query << "after:2023-01-01 before:2023-12-31" << none << none << Snowflake(0) << 5;
         QTest::newRow("query, text and a negation") << Kind::Query << "\"e\" -from:nobody" << none << none << Snowflake(0) << 7;
+        QTest::newRow("query, a word") << Kind::Query << "numbered" << none << none << Snowflake(0) << 3;
+        QTest::newRow("query, quoted text") << Kind::Query << "\"the\"" << none << none << Snowflake(0) << 2;
         QTest::newRow("query, a tag, none") << Kind::Query << "has:sticker" << none << none << Snowflake(0) << 3;
         // Counted from SQLite's tag index, PostgreSQL's counts of each tag's
         // days, when it is all that is asked (a name is a tag of its own).
