@@ -56,6 +56,12 @@ public:
     // search answers it (~4,000 messages walked, ~1.5 ms).
     static constexpr int exactPageFirstSteps = 50000;
     static void setPageFirstSteps(int steps);
+    // From how many matches the words a query's page before its count must
+    // have are walked past (each message looked up in their list) instead of
+    // read and sorted: sorting 3,000 costs ~10 ms here, the page's budget.
+    // Tests set 0 (always walked).
+    static constexpr int defaultWalkedWordsMinimum = 3000;
+    static void setWalkedWordsMinimum(int matches);
     // How many messages a tag beside a word must be on to be probed for each
     // of the word's matches in a count (see gatherDialect): negative, the
     // default, a fiftieth of the archive and at least 10,000; tests set 0.

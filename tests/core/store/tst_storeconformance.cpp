@@ -1040,18 +1040,21 @@ private slots:
         // window asks (the page before the count, walked where the store
         // walks), the same messages.
         // SQLite's page stopped at its first step (its budget of steps
-        // spent) gets the counted search's answer.
+        // spent) gets the counted search's answer; its words walked past as
+        // a frequent text's are, the same page.
         r.pageSize = 2;
         const qint64 minimum = sql::walkMinimumArchive();
         sql::setWalkMinimumArchive(0);
         const auto restore = qScopeGuard([minimum] {
             sql::setWalkMinimumArchive(minimum);
             SqliteStore::setPageFirstSteps(SqliteStore::defaultPageFirstSteps);
+            SqliteStore::setWalkedWordsMinimum(SqliteStore::defaultWalkedWordsMinimum);
         });
-        enum Mode { Counted, PageFirst, PageFirstStopped };
-        for (const Mode mode : {Counted, PageFirst, PageFirstStopped}) {
+        enum Mode { Counted, PageFirst, PageFirstWordsWalked, PageFirstStopped };
+        for (const Mode mode : {Counted, PageFirst, PageFirstWordsWalked, PageFirstStopped}) {
             r.exactTotal = mode == Counted;
             SqliteStore::setPageFirstSteps(mode == PageFirstStopped ? 1 : SqliteStore::defaultPageFirstSteps);
+            SqliteStore::setWalkedWordsMinimum(mode == PageFirstWordsWalked ? 0 : SqliteStore::defaultWalkedWordsMinimum);
             QList<Snowflake> paged;
             for (r.page = 1; r.page <= 4; ++r.page) {
                 const Expected<SearchPage> small = service.search(r);
