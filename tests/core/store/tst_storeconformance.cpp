@@ -668,30 +668,33 @@ private slots:
         QTest::addColumn<QDate>("end");
         QTest::addColumn<Snowflake>("channel");
         QTest::addColumn<int>("size");
+        QTest::addColumn<int>("sort"); // newest first unless a row says otherwise
         const QDate none;
-        QTest::newRow("substring, one letter") << Kind::Substring << "e" << none << none << Snowflake(0) << 7;
-        QTest::newRow("substring, a word") << Kind::Substring << "numbered" << none << none << Snowflake(0) << 4;
-        QTest::newRow("substring, three letters") << Kind::Substring << "the" << none << none << Snowflake(0) << 2;
-        QTest::newRow("substring, in a channel") << Kind::Substring << "e" << none << none << Snowflake(2222222222222222299ull) << 6;
-        QTest::newRow("substring, dates") << Kind::Substring << "e" << QDate(2023, 1, 1) << QDate(2023, 12, 31) << Snowflake(0) << 5;
-        QTest::newRow("substring, nothing") << Kind::Substring << "zqzqzq" << none << none << Snowflake(0) << 10;
-        QTest::newRow("full text") << Kind::FullText << "message" << none << none << Snowflake(0) << 3;
-        QTest::newRow("full text, dates") << Kind::FullText << "numbered" << QDate(2023, 6, 1) << QDate(2023, 6, 1) << Snowflake(0) << 4;
-        QTest::newRow("dates") << Kind::Date << "" << QDate(2020, 1, 1) << QDate(2030, 1, 1) << Snowflake(0) << 9;
-        QTest::newRow("dates, one page exactly") << Kind::Date << "" << QDate(2020, 1, 1) << QDate(2030, 1, 1) << Snowflake(0) << 100;
+        const int newest = int(SearchRequest::Sort::Newest), oldest = int(SearchRequest::Sort::Oldest);
+        QTest::newRow("substring, one letter") << Kind::Substring << "e" << none << none << Snowflake(0) << 7 << newest;
+        QTest::newRow("substring, a word") << Kind::Substring << "numbered" << none << none << Snowflake(0) << 4 << newest;
+        QTest::newRow("substring, three letters") << Kind::Substring << "the" << none << none << Snowflake(0) << 2 << newest;
+        QTest::newRow("substring, in a channel") << Kind::Substring << "e" << none << none << Snowflake(2222222222222222299ull) << 6 << newest;
+        QTest::newRow("substring, dates") << Kind::Substring << "e" << QDate(2023, 1, 1) << QDate(2023, 12, 31) << Snowflake(0) << 5 << newest;
+        QTest::newRow("substring, nothing") << Kind::Substring << "zqzqzq" << none << none << Snowflake(0) << 10 << newest;
+        QTest::newRow("full text") << Kind::FullText << "message" << none << none << Snowflake(0) << 3 << newest;
+        QTest::newRow("full text, dates") << Kind::FullText << "numbered" << QDate(2023, 6, 1) << QDate(2023, 6, 1) << Snowflake(0) << 4 << newest;
+        QTest::newRow("dates") << Kind::Date << "" << QDate(2020, 1, 1) << QDate(2030, 1, 1) << Snowflake(0) << 9 << newest;
+        QTest::newRow("dates, one page exactly") << Kind::Date << "" << QDate(2020, 1, 1) << QDate(2030, 1, 1) << Snowflake(0) << 100 << newest;
         // The search language: a page before its count is SQLite's plan for
         // the page alone, PostgreSQL's walk.
-        QTest::newRow("query, a channel") << Kind::Query << "in:2222222222222222299" << none << none << Snowflake(0) << 4;
-        QTest::newRow("query, dates") << Kind::Query << "after:2023-01-01 before:2023-12-31" << none << none << Snowflake(0) << 5;
-        QTest::newRow("query, text and a negation") << Kind::Query << "\"e\" -from:nobody" << none << none << Snowflake(0) << 7;
-        QTest::newRow("query, a word") << Kind::Query << "numbered" << none << none << Snowflake(0) << 3;
-        QTest::newRow("query, quoted text") << Kind::Query << "\"the\"" << none << none << Snowflake(0) << 2;
-        QTest::newRow("query, a tag, none") << Kind::Query << "has:sticker" << none << none << Snowflake(0) << 3;
+        QTest::newRow("query, a channel") << Kind::Query << "in:2222222222222222299" << none << none << Snowflake(0) << 4 << newest;
+        QTest::newRow("query, dates") << Kind::Query << "after:2023-01-01 before:2023-12-31" << none << none << Snowflake(0) << 5 << newest;
+        QTest::newRow("query, text and a negation") << Kind::Query << "\"e\" -from:nobody" << none << none << Snowflake(0) << 7 << newest;
+        QTest::newRow("query, a word") << Kind::Query << "numbered" << none << none << Snowflake(0) << 3 << newest;
+        QTest::newRow("query, a word, oldest first") << Kind::Query << "numbered" << none << none << Snowflake(0) << 3 << oldest;
+        QTest::newRow("query, quoted text") << Kind::Query << "\"the\"" << none << none << Snowflake(0) << 2 << newest;
+        QTest::newRow("query, a tag, none") << Kind::Query << "has:sticker" << none << none << Snowflake(0) << 3 << newest;
         // Counted from SQLite's tag index, PostgreSQL's counts of each tag's
         // days, when it is all that is asked (a name is a tag of its own).
-        QTest::newRow("query, a tag") << Kind::Query << "has:reaction" << none << none << Snowflake(0) << 1;
-        QTest::newRow("query, an author's name") << Kind::Query << "from:alice" << none << none << Snowflake(0) << 1;
-        QTest::newRow("query and a channel") << Kind::Query << "\"e\" | has:image" << none << none << Snowflake(2222222222222222299ull) << 6;
+        QTest::newRow("query, a tag") << Kind::Query << "has:reaction" << none << none << Snowflake(0) << 1 << newest;
+        QTest::newRow("query, an author's name") << Kind::Query << "from:alice" << none << none << Snowflake(0) << 1 << newest;
+        QTest::newRow("query and a channel") << Kind::Query << "\"e\" | has:image" << none << none << Snowflake(2222222222222222299ull) << 6 << newest;
     }
 
     void pagesAreTheScanInPieces()
@@ -702,8 +705,10 @@ private slots:
         QFETCH(QDate, end);
         QFETCH(Snowflake, channel);
         QFETCH(int, size);
+        QFETCH(int, sort);
         SearchService service(m_store);
         SearchRequest r = request(kind, text, start, end, channel);
+        r.sort = SearchRequest::Sort(sort);
         QList<Snowflake> scanned;
         QMap<QDate, qint64> byDay;
         QVERIFY(service.scan(r, [&](const Message &m) {
