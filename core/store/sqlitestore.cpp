@@ -231,6 +231,21 @@ const sql::QueryDialect &walkedWordsDialect()
 
 std::atomic<int> walkedWordsMinimum{SqliteStore::defaultWalkedWordsMinimum};
 
+// Whether `rows` (one bound value) has at least `minimum` rows, read up to
+// that many only.
+Expected<bool> atLeast(const QSqlDatabase &db, const QString &rows, const QVariant &value, qint64 minimum, const QString &what,
+                       const sql::Failure &fail)
+{
+    QSqlQuery *q = nullptr;
+    QString why;
+    if (!sql::run(db, QStringLiteral("SELECT count(*) FROM (%1 LIMIT ?)").arg(rows), {value, minimum}, &q, &why) || !q->next())
+        return fail(what, why);
+    const bool reached = q->value(0).toLongLong() >= minimum;
+    q->finish();
+    return reached;
+}
+
+
 // The dialect of a query's page before its count: whether the words it must
 // have are that frequent, from their index (counted up to the minimum only).
 Expected<const sql::QueryDialect *> pageFirstDialect(const QSqlDatabase &db, const Query &query, const sql::Failure &fail)
@@ -241,15 +256,11 @@ Expected<const sql::QueryDialect *> pageFirstDialect(const QSqlDatabase &db, con
         return &probeDialect();
     if (minimum == 0)
         return &walkedWordsDialect();
-    QSqlQuery *q = nullptr;
-    QString why;
-    if (!sql::run(db, QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"),
-                  {match, minimum}, &q, &why)
-        || !q->next())
-        return fail(QStringLiteral("count a text's matches"), why);
-    const bool frequent = q->value(0).toInt() >= minimum;
-    q->finish();
-    return frequent ? &walkedWordsDialect() : &probeDialect();
+    const Expected<bool> frequent = atLeast(db, QStringLiteral("SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?"), match,
+                                            minimum, QStringLiteral("count a text's matches"), fail);
+    if (!frequent)
+        return frequent.error();
+    return *frequent ? &walkedWordsDialect() : &probeDialect();
 }
 
 std::atomic<qint64> probedTagMinimum{-1};
@@ -331,15 +342,12 @@ Expected<sql::QueryDialect> gatherDialect(const QSqlDatabase &db, const Query &q
         const QString tag = sql::tagOf(c, zone);
         if (tag.isEmpty())
             continue;
-        QSqlQuery *q = nullptr;
-        QString why;
-        if (!sql::run(db, QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM message_tags WHERE tag = ? LIMIT ?)"),
-                      {tag, minimum}, &q, &why)
-            || !q->next())
-            return fail(QStringLiteral("count a tag's messages"), why);
-        if (q->value(0).toLongLong() >= minimum)
+        const Expected<bool> large = atLeast(db, QStringLiteral("SELECT 1 FROM message_tags WHERE tag = ?"), tag, minimum,
+                                             QStringLiteral("count a tag's messages"), fail);
+        if (!large)
+            return large.error();
+        if (*large)
             d.probedTags.insert(tag);
-        q->finish();
     }
     return d;
 }
