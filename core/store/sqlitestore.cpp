@@ -245,7 +245,6 @@ Expected<bool> atLeast(const QSqlDatabase &db, const QString &rows, const QVaria
     return reached;
 }
 
-
 // The dialect of a query's page before its count: whether the words it must
 // have are that frequent, from their index (counted up to the minimum only).
 Expected<const sql::QueryDialect *> pageFirstDialect(const QSqlDatabase &db, const Query &query, const sql::Failure &fail)
@@ -592,8 +591,16 @@ std::optional<Expected<SearchPage>> pageFirst(const QSqlDatabase &db, const Sear
 // but the page's (textPage).
 struct IndexMatches
 {
-    QString select; // "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
-    QString match;
+    QString table; // messages_fts or messages_trgm
+    QString match; // its MATCH string
+
+    // The index's own test, over `table`.
+    sql::Where test() const
+    {
+        sql::Where w;
+        w.add(table + QStringLiteral(" MATCH ?"), match);
+        return w;
+    }
 };
 
 std::optional<IndexMatches> indexMatchesOf(const SearchRequest &r)
@@ -607,12 +614,12 @@ std::optional<IndexMatches> indexMatchesOf(const SearchRequest &r)
                           : r.kind == SearchRequest::Kind::Substring  ? r.text
                                                                       : QString();
     if (exact.toUcs4().size() >= 3) // as substringTest reads it
-        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_trgm WHERE messages_trgm MATCH ?"), ftsString(exact)};
+        return IndexMatches{QStringLiteral("messages_trgm"), ftsString(exact)};
     const QString words = query && r.query.kind == Query::Kind::Words ? r.query.words.join(QLatin1Char(' '))
                           : r.kind == SearchRequest::Kind::FullText   ? r.text
                                                                       : QString();
     if (const QString match = SqliteStore::fullTextQuery(words); !match.isEmpty())
-        return IndexMatches{QStringLiteral("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"), match};
+        return IndexMatches{QStringLiteral("messages_fts"), match};
     return std::nullopt;
 }
 
@@ -641,7 +648,7 @@ Expected<SearchPage> textPage(const QSqlDatabase &db, const SearchRequest &r, co
     const QString reverse = r.sort == SearchRequest::Sort::Oldest ? QStringLiteral(" ORDER BY t DESC, id DESC")
                                                                   : QStringLiteral(" ORDER BY t, id");
     const QString sql = QStringLiteral(
-                            "WITH h(id) AS MATERIALIZED (%1), n(n) AS MATERIALIZED (SELECT count(*) FROM h),"
+                            "WITH h(id) AS MATERIALIZED (SELECT rowid FROM %1%6), n(n) AS MATERIALIZED (SELECT count(*) FROM h),"
                             " w(w) AS MATERIALIZED (SELECT CASE WHEN ? > 0 THEN ?"
                             " WHEN ? <= n - ? THEN (CASE WHEN n * n * 4 >= ? THEN 1 ELSE 3 END)"
                             " ELSE (CASE WHEN n * n * 4 >= (n - ?) * ? THEN 2 ELSE 3 END) END FROM n)"
@@ -656,7 +663,7 @@ Expected<SearchPage> textPage(const QSqlDatabase &db, const SearchRequest &r, co
                             "SELECT * FROM (SELECT ts AS t, message_id AS id FROM messages WHERE message_id IN h%3"
                             " LIMIT (SELECT CASE WHEN w = 3 THEN ? ELSE 0 END FROM w) OFFSET ?)"
                             ") p%4%3")
-                            .arg(matches.select, shape.columns, shape.order, shape.join, reverse);
+                            .arg(matches.table, shape.columns, shape.order, shape.join, reverse, matches.test().sql());
     const int path = int(textPagePath.load(std::memory_order_relaxed));
     QSqlQuery *q = nullptr;
     QString why;
@@ -673,12 +680,11 @@ Expected<SearchPage> textPage(const QSqlDatabase &db, const SearchRequest &r, co
         page.totalCount = q->value(16).toLongLong();
     }
     q->finish();
-    if (page.messages.isEmpty() && offset > 0) {
-        if (!sql::run(db, QStringLiteral("SELECT count(*) FROM (%1)").arg(matches.select), {matches.match}, &q, &why)
-            || !q->next())
-            return fail(QStringLiteral("count matching messages"), why);
-        page.totalCount = q->value(0).toLongLong();
-        q->finish();
+    if (page.messages.isEmpty() && offset > 0) { // past the last page: no row carried the total
+        const Expected<qint64> total = sql::count(db, matches.table, matches.test(), fail);
+        if (!total)
+            return total.error();
+        page.totalCount = *total;
     }
     return page;
 }
