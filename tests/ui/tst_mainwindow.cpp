@@ -309,14 +309,20 @@ class TestMainWindow : public QObject
 
     // Searches and waits for the page and for the timeline, which brings the
     // count when the page came first.
-    void searchFor(const QString &text)
+    // Types a search and presses Enter, as a person would; waits for nothing.
+    void typeSearch(const QString &text)
     {
-        QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
-        QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
         QLineEdit *term = m_window->termEdit();
         term->clear();
         QTest::keyClicks(term, text);
         QTest::keyClick(term, Qt::Key_Return);
+    }
+
+    void searchFor(const QString &text)
+    {
+        QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
+        QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
+        typeSearch(text);
         QVERIFY(waitFor(shown));
         QVERIFY(waitFor(timeline));
     }
@@ -496,14 +502,11 @@ private slots:
         const qint64 minimum = sql::walkMinimumArchive();
         sql::setWalkMinimumArchive(0);
         const auto restore = qScopeGuard([minimum] { sql::setWalkMinimumArchive(minimum); });
-        QLineEdit *term = m_window->termEdit();
         const QString all = QStringLiteral("%1 matches").arg(QLocale().toString(bigCount));
         const QString pages = QStringLiteral("Page 1 of %1").arg(QLocale().toString(bigCount / 50));
         {
             QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
-            term->clear();
-            QTest::keyClicks(term, QStringLiteral("numbered"));
-            QTest::keyClick(term, Qt::Key_Return);
+            typeSearch(QStringLiteral("numbered"));
             QVERIFY(waitFor(shown));
             QCOMPARE(m_window->resultsModel()->rowCount(), 50);
             QVERIFY2(m_window->statusText().startsWith(all), qPrintable(m_window->statusText()));
@@ -516,9 +519,7 @@ private slots:
         mode->setCurrentIndex(mode->findText(QStringLiteral("Search")));
         QSignalSpy shown(m_window.get(), &MainWindow::pageShown);
         QSignalSpy timeline(m_window.get(), &MainWindow::timelineShown);
-        term->clear();
-        QTest::keyClicks(term, QStringLiteral("numbered -from:nobody"));
-        QTest::keyClick(term, Qt::Key_Return);
+        typeSearch(QStringLiteral("numbered -from:nobody"));
         QVERIFY(waitFor(shown));
         QCOMPARE(m_window->resultsModel()->rowCount(), 50);
         if (timeline.isEmpty()) { // the count is not in yet
@@ -636,7 +637,7 @@ private slots:
     {
         QSignalSpy failed(m_window.get(), &MainWindow::searchFailed);
         m_window->setDateRange(QDate(2024, 5, 1), QDate(2024, 4, 1));
-        searchForFails(QStringLiteral("park"));
+        typeSearch(QStringLiteral("park"));
         QVERIFY(failed.count() == 1);
         QVERIFY2(m_window->statusText().contains(QStringLiteral("2024-04-01")), qPrintable(m_window->statusText()));
     }
@@ -963,14 +964,6 @@ private slots:
         m_window.reset();
     }
 
-private:
-    void searchForFails(const QString &text)
-    {
-        QLineEdit *term = m_window->termEdit();
-        term->clear();
-        QTest::keyClicks(term, text);
-        QTest::keyClick(term, Qt::Key_Return);
-    }
 };
 
 QTEST_MAIN(TestMainWindow)
