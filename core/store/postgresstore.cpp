@@ -1565,16 +1565,26 @@ PGconn *connectDirectly(const DatabaseUrl &url)
 }
 
 // A session-level advisory lock keyed on the channel id, on a connection of its own: the server releases it
-// when the connection closes, so a process that dies leaves no lock behind.
+// when the connection closes, so a process that dies leaves no lock behind. Released, it is unlocked before
+// the connection closes: PQfinish does not wait for the server's backend to end, so a lock left to the
+// closing could still be held when the next export of the channel asks for it.
 class PostgresChannelLock final : public ChannelLock
 {
 public:
     ~PostgresChannelLock() override
     {
-        if (m_conn)
-            PQfinish(m_conn);
+        if (!m_conn)
+            return;
+        if (m_taken) {
+            const char *values[] = {m_key.constData()};
+            PQclear(PQexecParams(m_conn, "SELECT pg_advisory_unlock($1::bigint)", 1, nullptr, values, nullptr,
+                                 nullptr, 0));
+        }
+        PQfinish(m_conn);
     }
     PGconn *m_conn = nullptr;
+    QByteArray m_key;
+    bool m_taken = false;
 };
 
 } // namespace
@@ -1603,6 +1613,8 @@ Expected<std::unique_ptr<ChannelLock>> PostgresStore::lockChannel(Snowflake chan
                                       .arg(problem));
     if (!taken)
         return std::unique_ptr<ChannelLock>();
+    lock->m_key = key;
+    lock->m_taken = true;
     return std::unique_ptr<ChannelLock>(std::move(lock));
 }
 
