@@ -66,7 +66,7 @@ curl -fs "http://127.0.0.1:$CACHED_PORT$SEARCH" >/dev/null   # fills the cache
     echo "end"
 } >"$OUT/mix.lua"
 
-run() { # port path connections [wrk script] -> "rps p99ms"
+run() { # port path connections [wrk script] -> "rps p99ms failed"
     local threads=2
     [ "$3" -lt 2 ] && threads=1
     local script=()
@@ -75,23 +75,36 @@ run() { # port path connections [wrk script] -> "rps p99ms"
     local rps p99
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk.txt")
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$OUT/wrk.txt")
-    if grep -E "Non-2xx|Socket errors" "$OUT/wrk.txt" >/dev/null; then
+    # wrk's "Socket errors: connect A, read B, write C, timeout D" and
+    # "Non-2xx or 3xx responses: N": every request that failed or timed out.
+    local failed
+    failed=$(awk '/^  Socket errors:/ {gsub(/[^0-9 ]/, ""); for (i = 1; i <= NF; i++) n += $i}
+                  /^  Non-2xx or 3xx responses:/ {n += $NF} END {print n + 0}' "$OUT/wrk.txt")
+    if [ "$failed" -gt 0 ]; then
         echo "failed or timed-out requests:" >&2
         cat "$OUT/wrk.txt" >&2
     fi
-    echo "$rps $p99"
+    echo "$rps $p99 $failed"
 }
 
 echo
 echo "REST on $MESSAGES messages (PostgreSQL), wrk ${SECONDS_EACH}s each on loopback, term \"$TERM\""
-printf '%-6s %-28s %12s %10s %10s\n' conns endpoint req/s p99-ms vs-health
+printf '%-6s %-28s %12s %10s %10s %8s\n' conns endpoint req/s p99-ms vs-health failed
+declare -A MIX_RPS MIX_FAILED
 for c in 1 16 64; do
-    read -r hrps hp99 < <(run "$CACHED_PORT" /api/health "$c")
-    read -r crps cp99 < <(run "$CACHED_PORT" "$SEARCH" "$c")
-    read -r urps up99 < <(run "$UNCACHED_PORT" "$SEARCH" "$c")
-    read -r mrps mp99 < <(run "$UNCACHED_PORT" / "$c" "$OUT/mix.lua")
-    printf '%-6s %-28s %12.0f %10.2f %10s\n' "$c" "/api/health" "$hrps" "$hp99" "1.00"
-    printf '%-6s %-28s %12.0f %10.2f %10.2f\n' "$c" "search (Redis hit)" "$crps" "$cp99" "$(echo "$crps / $hrps" | bc -l)"
-    printf '%-6s %-28s %12.0f %10.2f %10.2f\n' "$c" "search (no cache)" "$urps" "$up99" "$(echo "$urps / $hrps" | bc -l)"
-    printf '%-6s %-28s %12.0f %10.2f %10.2f\n' "$c" "60-term mix (no cache)" "$mrps" "$mp99" "$(echo "$mrps / $hrps" | bc -l)"
+    read -r hrps hp99 hfailed < <(run "$CACHED_PORT" /api/health "$c")
+    read -r crps cp99 cfailed < <(run "$CACHED_PORT" "$SEARCH" "$c")
+    read -r urps up99 ufailed < <(run "$UNCACHED_PORT" "$SEARCH" "$c")
+    read -r mrps mp99 mfailed < <(run "$UNCACHED_PORT" / "$c" "$OUT/mix.lua")
+    MIX_RPS[$c]=$mrps
+    MIX_FAILED[$c]=$mfailed
+    printf '%-6s %-28s %12.0f %10.2f %10s %8d\n' "$c" "/api/health" "$hrps" "$hp99" "1.00" "$hfailed"
+    printf '%-6s %-28s %12.0f %10.2f %10.2f %8d\n' "$c" "search (Redis hit)" "$crps" "$cp99" "$(echo "$crps / $hrps" | bc -l)" "$cfailed"
+    printf '%-6s %-28s %12.0f %10.2f %10.2f %8d\n' "$c" "search (no cache)" "$urps" "$up99" "$(echo "$urps / $hrps" | bc -l)" "$ufailed"
+    printf '%-6s %-28s %12.0f %10.2f %10.2f %8d\n' "$c" "60-term mix (no cache)" "$mrps" "$mp99" "$(echo "$mrps / $hrps" | bc -l)" "$mfailed"
 done
+verdict() { if [ "$1" = 1 ]; then echo met; else echo "NOT met"; fi; }
+printf 'target: the mix >= 100 req/s at 16 connections: %.0f, %s\n' "${MIX_RPS[16]}" \
+    "$(verdict "$(echo "${MIX_RPS[16]} >= 100" | bc -l)")"
+printf 'target: nothing failed or timed out at 64 connections: %d, %s\n' "${MIX_FAILED[64]}" \
+    "$(verdict "$([ "${MIX_FAILED[64]}" -eq 0 ] && echo 1)")"
