@@ -99,12 +99,16 @@ printf 'importer peak RSS            %8d MB  (target <= 150)\n' "$RSS_MB"
     "$SQLITE" "$(echo "$SQLITE / $BASELINE" | bc -l)" "$SQLITE_RSS_MB" "$(numfmt --to=iec "$(stat -c %s "$SQLITE_DB")")"
 echo
 echo "page-1 latency on $ROWS_OURS messages (in-process SearchService, 3 runs after a warm-up)"
-echo "targets: p50 <= 20 ms, p99 <= 100 ms at 1M (p50 <= 50, p99 <= 300 at 10M); page 50 and the last page within 2x of page 1"
+# The targets: p50 <= 20 ms, p99 <= 100 ms at 1M, p50 <= 50 and p99 <= 300
+# from 10M; page 50 and the last page within 2x of page 1. Each kind's line
+# says whether it met them.
+TARGET=20/100
+[ "$MESSAGES" -ge 10000000 ] && TARGET=50/300
 echo "PostgreSQL:"
-"$BIN/bench/fdd-bench" latency "$OURS_URL" --runs 3
+"$BIN/bench/fdd-bench" latency "$OURS_URL" --runs 3 --target "$TARGET"
 if [[ $STORES == *sqlite* ]]; then
     echo "SQLite:"
-    "$BIN/bench/fdd-bench" latency "sqlite://$SQLITE_DB" --runs 3
+    "$BIN/bench/fdd-bench" latency "sqlite://$SQLITE_DB" --runs 3 --target "$TARGET"
 fi
 
 # Results export (issue 13): every message as a match, written as CSV, and
